@@ -1,0 +1,73 @@
+"""Shared fixtures: every test talks to a real local server over real HTTP."""
+from __future__ import annotations
+
+import os
+import pathlib
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _shared_dir() -> pathlib.Path:
+    override = os.environ.get("FTRACK_SHARED_DIR")
+    if override:
+        return pathlib.Path(override)
+    return REPO.parent / "shared"
+
+
+SHARED = _shared_dir()
+FIXTURES = SHARED / "fixtures"
+REAL_SCHEMAS = FIXTURES / "ftrack_schemas.json"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> pathlib.Path:
+    """The read-only reference fixtures in ``../shared/fixtures``."""
+    if not FIXTURES.is_dir():
+        pytest.fail(f"Reference fixtures not found at {FIXTURES}; set FTRACK_SHARED_DIR.")
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def real_schemas_path(fixtures_dir: pathlib.Path) -> pathlib.Path:
+    return fixtures_dir / "ftrack_schemas.json"
+
+
+@pytest.fixture(autouse=True)
+def _clean_ftrack_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
+    """No test sees the developer's FTRACK_* variables or schema cache."""
+    for name in list(os.environ):
+        if name.startswith("FTRACK_"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(
+        "FTRACK_API_SCHEMA_CACHE_PATH", str(tmp_path_factory.mktemp("schema-cache"))
+    )
+
+
+@pytest.fixture(scope="session")
+def local_server():
+    """One local server (default schema set, in-memory SQLite) for the whole run."""
+    from ftrack_api.testing import LocalServer
+
+    with LocalServer(database=":memory:") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def real_schema_server(real_schemas_path: pathlib.Path):
+    """A local server serving the 116 real ftrack schemas."""
+    from ftrack_api.testing import LocalServer
+
+    with LocalServer(database=":memory:", schemas=str(real_schemas_path)) as server:
+        yield server
+
+
+@pytest.fixture
+def session(local_server, tmp_path):
+    """A fresh client Session bound to the shared local server."""
+    s = local_server.session(schema_cache_path=str(tmp_path))
+    try:
+        yield s
+    finally:
+        s.close()
