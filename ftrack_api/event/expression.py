@@ -1,0 +1,318 @@
+"""Subscription and target expressions.
+
+Grammar (case-insensitive keywords, precedence ``not`` > ``and`` > ``or``)::
+
+    expression := term ("or" term)*
+    term       := factor ("and" factor)*
+    factor     := "not" factor | "(" expression ")" | condition
+    condition  := field operator value
+    field      := [A-Za-z0-9_.]+            (dotted path into the candidate)
+    operator   := "=" | "!=" | ">=" | "<=" | ">" | "<"
+    value      := "double quoted" | 'single quoted' | [A-Za-z0-9-_,./*@+]+
+
+Matching rules:
+
+* A field path walks nested mappings; a missing key anywhere means no match.
+* ``=`` with a value ending in ``*`` is a *prefix* match (``topic=ftrack.*``);
+  ``!=`` with such a value is its negation.
+* When the candidate is a number the value is compared numerically; a value
+  that is not a number never matches with ``=`` or a relational operator and
+  always matches with ``!=``.  Comparisons never raise.
+* Booleans compare to ``true``/``false`` (case-insensitive).
+* Strings compare as strings.
+
+The module is pure (no I/O) and safe to use from several threads: parsing is
+serialised with a lock and parsed expressions are immutable and cached.
+The local server reuses it for routing.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import operator as _operator_module
+import threading
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Union
+
+import pyparsing as pp
+
+from ftrack_api.exception import ParseError
+
+__all__ = ["Parser", "Expression", "All", "Any", "Not", "Condition"]
+
+_SYMBOLS = ("=", "!=", ">=", "<=", ">", "<")
+
+_FUNCTION_SYMBOLS = {
+    _operator_module.eq: "=",
+    _operator_module.ne: "!=",
+    _operator_module.ge: ">=",
+    _operator_module.le: "<=",
+    _operator_module.gt: ">",
+    _operator_module.lt: "<",
+}
+
+_MISSING = object()
+
+
+class Expression:
+    """Base expression: matches every candidate."""
+
+    def match(self, candidate: Any) -> bool:
+        """Return whether *candidate* matches this expression."""
+        return True
+
+    def __str__(self) -> str:
+        return "<{0}>".format(type(self).__name__)
+
+    __repr__ = __str__
+
+
+class All(Expression):
+    """Match when every sub-expression matches (an empty list matches)."""
+
+    def __init__(self, expressions: Optional[Iterable[Expression]] = None) -> None:
+        self._expressions: List[Expression] = list(expressions or [])
+
+    def match(self, candidate: Any) -> bool:
+        return all(expression.match(candidate) for expression in self._expressions)
+
+    def __str__(self) -> str:
+        return "<{0} [{1}]>".format(
+            type(self).__name__, ", ".join(str(e) for e in self._expressions)
+        )
+
+    __repr__ = __str__
+
+
+class Any(Expression):  # noqa: A001 - official name
+    """Match when at least one sub-expression matches (an empty list never does)."""
+
+    def __init__(self, expressions: Optional[Iterable[Expression]] = None) -> None:
+        self._expressions: List[Expression] = list(expressions or [])
+
+    def match(self, candidate: Any) -> bool:
+        return any(expression.match(candidate) for expression in self._expressions)
+
+    def __str__(self) -> str:
+        return "<{0} [{1}]>".format(
+            type(self).__name__, ", ".join(str(e) for e in self._expressions)
+        )
+
+    __repr__ = __str__
+
+
+class Not(Expression):
+    """Negate *expression*."""
+
+    def __init__(self, expression: Expression) -> None:
+        self._expression = expression
+
+    def match(self, candidate: Any) -> bool:
+        return not self._expression.match(candidate)
+
+    def __str__(self) -> str:
+        return "<{0} {1}>".format(type(self).__name__, self._expression)
+
+    __repr__ = __str__
+
+
+class Condition(Expression):
+    """Compare the value found at dotted *key* in a candidate with *value*.
+
+    :param key: dotted path, for example ``data.n`` or ``source.user.username``.
+    :param operator: one of ``= != >= <= > <`` (or the matching function from
+        the :mod:`operator` module, as the official client passes).
+    :param value: the expression's value (a string).
+    """
+
+    def __init__(
+        self, key: str, operator: Union[str, Callable[[Any, Any], Any]], value: Any
+    ) -> None:
+        if callable(operator):
+            symbol = _FUNCTION_SYMBOLS.get(operator)  # type: ignore[call-overload]
+            if symbol is None:
+                raise ValueError("Unsupported operator {0!r}.".format(operator))
+            operator = symbol
+        if operator not in _SYMBOLS:
+            raise ValueError(
+                "Unsupported operator {0!r}; expected one of {1}.".format(
+                    operator, ", ".join(_SYMBOLS)
+                )
+            )
+        self._key = key
+        self._operator = operator
+        self._value = value
+        self._path = tuple(key.split("."))
+
+    def match(self, candidate: Any) -> bool:
+        found = _lookup(candidate, self._path)
+        if found is _MISSING:
+            return False
+        return _compare(found, self._operator, self._value)
+
+    def __str__(self) -> str:
+        return "<{0} {1}{2}{3}>".format(
+            type(self).__name__, self._key, self._operator, self._value
+        )
+
+    __repr__ = __str__
+
+
+def _lookup(candidate: Any, path: tuple) -> Any:
+    current = candidate
+    for part in path:
+        if not isinstance(current, Mapping):
+            return _MISSING
+        try:
+            current = current[part]
+        except (KeyError, TypeError):
+            return _MISSING
+    return current
+
+
+def _as_number(text: Any) -> Optional[float]:
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, (int, float)):
+        return float(text)
+    try:
+        number = float(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+    return number
+
+
+_RELATIONAL = {
+    ">=": _operator_module.ge,
+    "<=": _operator_module.le,
+    ">": _operator_module.gt,
+    "<": _operator_module.lt,
+}
+
+
+def _compare(found: Any, symbol: str, value: Any) -> bool:
+    text = value if isinstance(value, str) else str(value)
+    if symbol in ("=", "!=") and text.endswith("*"):
+        matched = isinstance(found, str) and found.startswith(text[:-1])
+        return matched if symbol == "=" else not matched
+    if isinstance(found, bool):
+        lowered = text.lower()
+        if lowered not in ("true", "false"):
+            return symbol == "!="
+        equal = found == (lowered == "true")
+        if symbol == "=":
+            return equal
+        if symbol == "!=":
+            return not equal
+        return False
+    if isinstance(found, (int, float)):
+        number = _as_number(text)
+        if number is None or math.isnan(number) or math.isnan(float(found)):
+            return symbol == "!="
+        if symbol == "=":
+            return float(found) == number
+        if symbol == "!=":
+            return float(found) != number
+        return bool(_RELATIONAL[symbol](float(found), number))
+    if isinstance(found, str):
+        if symbol == "=":
+            return found == text
+        if symbol == "!=":
+            return found != text
+        return bool(_RELATIONAL[symbol](found, text))
+    # None, mappings, lists: only inequality can hold.
+    return symbol == "!="
+
+
+# -- parser -------------------------------------------------------------
+
+
+# pyparsing 3 renamed its API (the camelCase names warn from 3.3 on); the
+# project still accepts pyparsing 2.4, so pick whichever spelling exists.
+_PP3 = hasattr(pp, "infix_notation")
+
+
+def _quoted(quote: str) -> pp.ParserElement:
+    if _PP3:
+        return pp.QuotedString(quote, esc_char="\\")
+    return pp.QuotedString(quote, escChar="\\")  # pragma: no cover - pyparsing 2
+
+
+def _build_grammar() -> pp.ParserElement:
+    one_of = pp.one_of if _PP3 else pp.oneOf
+    infix = pp.infix_notation if _PP3 else pp.infixNotation
+    assoc = pp.OpAssoc if _PP3 else pp.opAssoc
+
+    field = pp.Word(pp.alphanums + "_.")
+    operator = one_of(list(_SYMBOLS))
+    bare = pp.Word(pp.alphanums + "-_,./*@+")
+    value = _quoted('"') | _quoted("'") | bare
+    condition = pp.Group(field + operator + value)
+    (condition.add_parse_action if _PP3 else condition.addParseAction)(
+        lambda tokens: Condition(*tokens[0])
+    )
+
+    def combine(kind: type) -> Callable[[pp.ParseResults], Expression]:
+        def action(tokens: pp.ParseResults) -> Expression:
+            operands = list(tokens[0])[::2]
+            return kind(operands)
+
+        return action
+
+    def negate(tokens: pp.ParseResults) -> Expression:
+        return Not(tokens[0][1])
+
+    grammar = infix(
+        condition,
+        [
+            (pp.CaselessKeyword("not"), 1, assoc.RIGHT, negate),
+            (pp.CaselessKeyword("and"), 2, assoc.LEFT, combine(All)),
+            (pp.CaselessKeyword("or"), 2, assoc.LEFT, combine(Any)),
+        ],
+    )
+    return grammar + pp.StringEnd()
+
+
+_GRAMMAR_LOCK = threading.Lock()
+_GRAMMAR: Optional[pp.ParserElement] = None
+
+
+def _grammar() -> pp.ParserElement:
+    global _GRAMMAR
+    if _GRAMMAR is None:
+        _GRAMMAR = _build_grammar()
+    return _GRAMMAR
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(text: str) -> Expression:
+    with _GRAMMAR_LOCK:
+        try:
+            grammar = _grammar()
+            if _PP3:
+                result = grammar.parse_string(text, parse_all=True)
+            else:  # pragma: no cover - pyparsing 2
+                result = grammar.parseString(text, parseAll=True)
+        except pp.ParseBaseException as error:
+            raise ParseError(
+                "Failed to parse expression {0!r}: {1}".format(text, error)
+            ) from None
+    return result[0]
+
+
+class Parser:
+    """Parse expression strings into :class:`Expression` trees."""
+
+    def parse(self, expression: str) -> Expression:
+        """Return the :class:`Expression` for *expression*.
+
+        :raises ftrack_api.exception.ParseError: if the text is not valid
+            (including an empty string).
+        :raises TypeError: if *expression* is not a string.
+        """
+        if not isinstance(expression, str):
+            raise TypeError(
+                "Expression must be a string, not {0!r}.".format(type(expression).__name__)
+            )
+        if not expression.strip():
+            raise ParseError("Failed to parse an empty expression.")
+        return _parse_cached(expression)
