@@ -1,0 +1,1 @@
+"""Accessors: read, write and list data in a storage (disk, ftrack server, ...)."""
