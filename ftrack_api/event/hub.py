@@ -16,6 +16,8 @@ from __future__ import annotations
 import bisect
 import collections
 import contextlib
+import itertools
+import json
 import logging
 import platform
 import threading
@@ -35,7 +37,11 @@ from typing import (
     Tuple,
 )
 
-from ftrack_api.event.base import Event
+from ftrack_api.event import _socketio as sio
+from ftrack_api.event._connection import WebSocketLink, handshake
+from ftrack_api.event._policy import ReconnectPolicy
+from ftrack_api.event._socketio import SocketIoSession
+from ftrack_api.event.base import Event, to_wire
 from ftrack_api.event.expression import Parser
 from ftrack_api.event.subscriber import Subscriber
 from ftrack_api.exception import (
@@ -46,14 +52,6 @@ from ftrack_api.exception import (
 )
 
 __all__ = ["EventHub", "ServerDetails", "SocketIoSession", "ReconnectPolicy"]
-
-
-class SocketIoSession(NamedTuple):
-    """Parsed socket.io 0.9 handshake reply."""
-
-    id: str
-    heartbeatTimeout: int  # noqa: N815 - official field name
-    supportedTransports: List[str]  # noqa: N815 - official field name
 
 
 class ServerDetails(NamedTuple):
@@ -87,6 +85,10 @@ class EventHub:
     :raises ValueError: if *server_url* has no scheme or host name.
     :raises TypeError: if *headers* or *cookies* are not mappings.
     """
+
+    #: Default reconnect policy; override per instance (``reconnect_policy=``
+    #: or assignment) or in a subclass.
+    reconnect_policy: ReconnectPolicy = ReconnectPolicy()
 
     def __init__(
         self,
@@ -140,8 +142,15 @@ class EventHub:
 
     def _init_network(self) -> None:
         """Set up the networking half (see the connection section below)."""
-        self._link: Any = None
+        self._link: Optional[WebSocketLink] = None
+        self._codec: Optional[sio.Connection] = None
+        self._packet_ids = itertools.count(1)  # not reset on reconnect
+        self._ack_callbacks: Dict[int, Callable[[Any], None]] = {}
+        self._unacked: Dict[int, Tuple[Event, Optional[_Callback]]] = {}
         self._closing = threading.Event()
+        self._connect_lock = threading.Lock()
+        self._socket_opened: Optional[threading.Event] = None
+        self._attempt_wakeups: List[threading.Event] = []
         self._threads: List[threading.Thread] = []
 
     # ------------------------------------------------------------------
@@ -412,14 +421,261 @@ class EventHub:
             self._inbox_condition.notify_all()
 
     # ------------------------------------------------------------------
-    # Connection (filled in by the networking half)
+    # Connection
     # ------------------------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        """Change state (caller holds ``_lock``) and wake waiters."""
+        self._state = state
+        self._state_condition.notify_all()
+
     def init_connection(self) -> None:
         """Mark the connection as initialising: asynchronous publishes are
         queued until :meth:`connect` succeeds instead of failing."""
         with self._lock:
             if self._state == _DISCONNECTED:
-                self._state = _INITIALISING
+                self._set_state(_INITIALISING)
+
+    def wait_until_connected(self, timeout: Optional[float] = None) -> bool:
+        """Block until connected (subscriptions announced); return whether
+        the hub is connected.
+
+        Returns ``False`` after *timeout* seconds, or at once when the hub is
+        disconnected with no connection attempt under way.
+        """
+        with self._state_condition:
+            self._state_condition.wait_for(
+                lambda: self._state in (_CONNECTED, _DISCONNECTED), timeout
+            )
+            return self._state == _CONNECTED
+
+    def connect(self) -> None:
+        """Connect to the server now (one attempt, in this thread).
+
+        Does the socket.io handshake, opens the websocket, announces the reply
+        subscriber and every local subscriber, then sends queued publishes.
+        A lost link is later re-established automatically following
+        :attr:`reconnect_policy`.
+
+        :raises ftrack_api.exception.EventHubConnectionError: already
+            connected, or the attempt failed.
+        """
+        if self._state == _CONNECTED:
+            raise EventHubConnectionError("Already connected.")
+        self._closing.clear()
+        self._open_connection()
+
+    def connect_in_background(self) -> threading.Thread:
+        """Connect from a new daemon thread, retrying per :attr:`reconnect_policy`.
+
+        Returns the started thread. Nothing is raised into it: when every
+        attempt fails the local event ``ftrack.meta.disconnected`` is queued.
+        Publishes made meanwhile are queued.
+        """
+        self._closing.clear()
+        self.init_connection()
+        thread = threading.Thread(
+            target=self._connect_with_retries, name="ftrack-event-hub-connect", daemon=True
+        )
+        self._track(thread)
+        thread.start()
+        return thread
+
+    def reconnect(self, attempts: int = 10, delay: float = 5.0) -> None:
+        """Drop the current link (keeping subscribers) and connect again.
+
+        :raises ftrack_api.exception.EventHubConnectionError: still not
+            connected after *attempts* tries *delay* seconds apart.
+        """
+        with contextlib.suppress(EventHubConnectionError):
+            self.disconnect(unsubscribe=False, reconnect=True)
+        self._closing.clear()
+        self.init_connection()
+        last_error: Optional[BaseException] = None
+        for attempt in range(max(1, attempts)):
+            if attempt and self._closing.wait(delay):
+                break
+            try:
+                self._open_connection()
+                return
+            except EventHubConnectionError as error:
+                last_error = error
+        with self._lock:
+            if self._state != _CONNECTED:
+                self._set_state(_DISCONNECTED)
+        raise EventHubConnectionError(
+            "Failed to reconnect to event server: {error}",
+            details={"error": str(last_error), "server_url": self.get_server_url()},
+        )
+
+    def disconnect(self, unsubscribe: bool = True, reconnect: bool = False) -> None:
+        """Disconnect from the server and stop every hub thread.
+
+        :param unsubscribe: first unsubscribe every subscriber (which also
+            removes them locally), as the official client does.
+        :param reconnect: keep queueing asynchronous publishes (the caller
+            is about to connect again).
+        :raises ftrack_api.exception.EventHubConnectionError: not connected
+            (pending connection attempts are stopped all the same).
+        """
+        self._closing.set()
+        with self._lock:
+            connected = self._state == _CONNECTED and self._link is not None
+        if connected and unsubscribe:
+            for item in list(self._subscribers):
+                with contextlib.suppress(NotFoundError):
+                    self.unsubscribe(item.metadata["id"])
+        with self._lock:
+            link, self._link, self._codec = self._link, None, None
+            self._requeue_unacked()
+            self._set_state(_INITIALISING if reconnect else _DISCONNECTED)
+        if link is not None:
+            link.close()
+        self._join_threads()
+        if not connected:
+            raise EventHubConnectionError("Not currently connected.")
+
+    def _track(self, thread: threading.Thread) -> None:
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+
+    def _join_threads(self, timeout: float = 2.0) -> None:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            if thread is threading.current_thread():
+                continue
+            thread.join(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+
+    def _connect_with_retries(self) -> None:
+        """Body of the background and reconnect threads: never raises."""
+        try:
+            try:
+                self._open_connection()
+                return
+            except EventHubConnectionError as error:
+                self.logger.info("Event hub connection failed: %s", error.message)
+            for delay in self.reconnect_policy.delays():
+                if self._closing.wait(delay):
+                    return
+                try:
+                    self._open_connection()
+                    return
+                except EventHubConnectionError as error:
+                    self.logger.debug("Event hub reconnection attempt failed: %s", error.message)
+            if not self._closing.is_set():
+                self.logger.warning("Giving up connecting to the event server.")
+                with self._lock:
+                    self._set_state(_DISCONNECTED)
+                self._enqueue(Event(topic="ftrack.meta.disconnected", data={}))
+        except Exception:  # noqa: BLE001 - nothing may escape into the thread
+            self.logger.exception("Unexpected error in the event hub connection thread.")
+            with self._lock:
+                if self._state != _CONNECTED:
+                    self._set_state(_DISCONNECTED)
+
+    def _open_connection(self) -> None:
+        """One connection attempt; raises EventHubConnectionError on failure."""
+        with self._connect_lock:
+            if self._state == _CONNECTED:
+                return
+            self.init_connection()
+            policy = self.reconnect_policy
+            headers = dict(self._headers)
+            headers.update({"ftrack-user": self._api_user, "ftrack-api-key": self._api_key})
+            body = handshake(
+                "{0}/socket.io/1/".format(self.get_server_url()),
+                headers,
+                self._cookies,
+                policy.timeout,
+            )
+            session = sio.parse_handshake(body)
+            scheme = "wss" if self.secure else "ws"
+            opened = threading.Event()
+            link = WebSocketLink(
+                "{0}://{1}{2}".format(
+                    scheme, self.get_network_location(), sio.websocket_path(session.id)
+                ),
+                self._headers,
+                self._cookies,
+                on_frame=self._on_frame,
+                on_close=self._on_link_closed,
+                timeout=policy.timeout,
+                origin=self.get_server_url(),
+            )
+            with self._lock:
+                self._socket_opened = opened
+                self._attempt_wakeups = [opened]
+                self._codec = sio.Connection(sio.Role.CLIENT, packet_ids=self._packet_ids)
+                self._link = link
+            try:
+                link.open()
+                self._track(link.thread)  # type: ignore[arg-type]
+                if not opened.wait(policy.timeout) or self._link is not link or self._closing.is_set():
+                    raise EventHubConnectionError(
+                        "Event server at {server_url} did not confirm the connection.",
+                        details={"server_url": self.get_server_url()},
+                    )
+                self._announce_all(policy.timeout)
+            except BaseException:
+                with self._lock:
+                    if self._link is link:
+                        self._link, self._codec = None, None
+                link.close()
+                raise
+            self._enqueue(Event(topic="ftrack.meta.connected", data={}))
+
+    def _announce_all(self, timeout: float) -> None:
+        """Subscribe the reply subscriber and every subscriber, wait for the
+        acks, flush the queue, then become connected."""
+        with self._lock:
+            if self.get_subscriber_by_identifier(self.id) is None:
+                self._add_subscriber(
+                    Subscriber("topic=ftrack.meta.reply", self._handle_reply, {"id": self.id}, 100)
+                )
+            subscribers = list(self._subscribers)
+            self._set_state(_ANNOUNCING)
+        remaining = [len(subscribers)]
+        done = threading.Event()
+        if not subscribers:
+            done.set()
+        link = self._link
+        with self._lock:
+            self._attempt_wakeups.append(done)
+
+        def acked(result: Any) -> None:
+            if not (isinstance(result, dict) and result.get("success")):
+                self.logger.warning("Server refused a subscription: %s", result)
+            with self._lock:
+                remaining[0] -= 1
+                if remaining[0] <= 0:
+                    done.set()
+
+        for item in subscribers:
+            event = Event(
+                topic="ftrack.meta.subscribe",
+                data={"subscriber": item.metadata, "subscription": str(item.subscription)},
+            )
+            self._prepare_event(event)
+            self._send_event(event, None, on_ack=acked, requeue=False)
+        if not done.wait(timeout) or self._link is not link or self._closing.is_set():
+            raise EventHubConnectionError(
+                "Event server at {server_url} did not acknowledge the subscriptions.",
+                details={"server_url": self.get_server_url()},
+            )
+        with self._lock:
+            while self._outbox and self._link is not None:
+                event, on_reply = self._outbox.popleft()
+                try:
+                    self._transmit(event, on_reply, None, requeue=True)
+                except (TypeError, ValueError):
+                    self.logger.exception("Dropping queued event that cannot be encoded: %s", event)
+            if self._link is None:
+                raise EventHubConnectionError("Connection lost while sending queued events.")
+            self._set_state(_CONNECTED)
 
     def _announce(self, item: Subscriber) -> None:
         self._send_meta(
@@ -431,7 +687,137 @@ class EventHub:
 
     def _send_meta(self, event: Event) -> None:
         self._prepare_event(event)
-        self._send_event(event, None)
+        self._send_event(event, None, requeue=False)
 
-    def _send_event(self, event: Event, on_reply: Optional[_Callback]) -> None:
-        raise EventHubConnectionError("Networking is not available yet.")
+    def _send_event(
+        self,
+        event: Event,
+        on_reply: Optional[_Callback],
+        on_ack: Optional[Callable[[Any], None]] = None,
+        requeue: bool = True,
+    ) -> None:
+        with self._lock:
+            self._transmit(event, on_reply, on_ack, requeue)
+
+    def _transmit(
+        self,
+        event: Event,
+        on_reply: Optional[_Callback],
+        on_ack: Optional[Callable[[Any], None]],
+        requeue: bool,
+    ) -> None:
+        """Send *event* on the current link (caller holds ``_lock``).
+
+        Without a usable link the event goes back to the queue (when
+        *requeue*) and is sent after the next successful connect.
+        """
+        if on_reply is not None:
+            self._reply_callbacks[event["id"]] = on_reply
+        link, codec = self._link, self._codec
+        if link is None or codec is None or codec.state is not sio.State.CONNECTED:
+            if requeue:
+                self._outbox.append((event, on_reply))
+            return
+        payload = to_wire(event)
+        json.dumps(payload)  # raise TypeError for unencodable data before anything is sent
+        frame, ack_id = codec.emit("ftrack.event", [payload])
+        assert ack_id is not None
+        self._ack_callbacks[ack_id] = on_ack if on_ack is not None else self._publish_acked
+        if requeue:
+            self._unacked[ack_id] = (event, on_reply)
+        try:
+            link.send(frame)
+        except EventHubConnectionError:
+            self._ack_callbacks.pop(ack_id, None)
+            self._unacked.pop(ack_id, None)
+            if requeue:
+                self._outbox.append((event, on_reply))
+            link.abort()  # the reader thread notices and reconnects
+
+    def _publish_acked(self, result: Any) -> None:
+        if not (isinstance(result, dict) and result.get("success") is True):
+            self.logger.error("Server failed to publish event: %s", result)
+
+    def _requeue_unacked(self) -> None:
+        """Put events the server never acknowledged back at the queue's front
+        (caller holds ``_lock``)."""
+        for ack_id in sorted(self._unacked, reverse=True):
+            self._outbox.appendleft(self._unacked[ack_id])
+        self._unacked.clear()
+        self._ack_callbacks.clear()
+
+    # -- reader thread callbacks -------------------------------------------
+    def _on_frame(self, link: WebSocketLink, frame: str) -> bool:
+        with self._lock:
+            if link is not self._link or self._codec is None:
+                return False
+            codec = self._codec
+        try:
+            received = codec.receive(frame)
+        except sio.RemoteProtocolError as error:
+            self.logger.warning("Ignoring invalid frame from the event server: %s", error.message)
+            return True
+        for item in received:
+            if isinstance(item, sio.Connected):
+                opened = self._socket_opened
+                if opened is not None:
+                    opened.set()
+            elif isinstance(item, sio.Heartbeat):
+                if item.reply:
+                    with contextlib.suppress(EventHubConnectionError):
+                        link.send(item.reply)
+            elif isinstance(item, sio.AckReceived):
+                self._on_ack(item)
+            elif isinstance(item, sio.EventReceived):
+                self._on_event_frame(item)
+            elif isinstance(item, sio.Disconnected):
+                self.logger.info("Event server closed the connection.")
+                return False
+            elif isinstance(item, sio.ErrorReceived):
+                self.logger.warning("Event server reported an error: %s", item.reason)
+        return True
+
+    def _on_ack(self, item: sio.AckReceived) -> None:
+        with self._lock:
+            callback = self._ack_callbacks.pop(item.ack_id, None)
+            self._unacked.pop(item.ack_id, None)
+        if callback is None:
+            return
+        try:
+            callback(item.args[0] if item.args else None)
+        except Exception:  # noqa: BLE001 - never kill the reader thread
+            self.logger.exception("Error in acknowledgement callback.")
+
+    def _on_event_frame(self, item: sio.EventReceived) -> None:
+        payload = sio.event_frame_parts(item)
+        if payload is None:
+            return
+        try:
+            event = Event._from_wire(payload)
+        except TypeError as error:
+            self.logger.warning("Dropping malformed event %r: %s", payload, error)
+            return
+        self._enqueue(event)
+
+    def _on_link_closed(
+        self, link: WebSocketLink, error: Optional[BaseException], closed_locally: bool
+    ) -> None:
+        with self._lock:
+            if link is not self._link:
+                return
+            self._link, self._codec = None, None
+            self._requeue_unacked()
+            for wakeup in self._attempt_wakeups:
+                wakeup.set()  # a connection attempt waiting on this link fails now
+            if closed_locally or self._closing.is_set():
+                return
+            was_connected = self._state == _CONNECTED
+            self._set_state(_INITIALISING)  # queue publishes while reconnecting
+        if not was_connected:
+            return  # the attempt in progress reports the failure itself
+        self.logger.warning("Lost connection to the event server (%s); reconnecting.", error)
+        thread = threading.Thread(
+            target=self._connect_with_retries, name="ftrack-event-hub-reconnect", daemon=True
+        )
+        self._track(thread)
+        thread.start()
