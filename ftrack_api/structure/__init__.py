@@ -1,0 +1,1 @@
+"""Structures: compute where a component's data lives inside a location."""
