@@ -1,0 +1,323 @@
+"""The server backend: authentication, the batch dispatcher and one action per function.
+
+All database work runs on one worker thread (single writer); each batch is one
+SQLite transaction that is rolled back entirely when any operation fails.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import uuid
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from . import _values
+from ._database import Database
+from ._errors import (INVALID_CREDENTIALS_MESSAGE, BadRequestError, InvalidCredentialsError,
+                      ServerError, ValidationError)
+from ._reads import Reader
+from ._schema import SchemaSet
+from ._seed import add_user, seed, user_id_for
+from ._writes import Writer
+
+log = logging.getLogger(__name__)
+SERVER_VERSION = "4.13.8"
+MAX_OPERATIONS_DEFAULT = 10000
+
+
+class Backend:
+    """Domain state of one local server."""
+
+    def __init__(self, database: str, schemas: List[Dict[str, Any]], api_user: str,
+                 api_key: Optional[str], *, max_operations_per_request: Optional[int] = None,
+                 server_url: str = "") -> None:
+        self.schema = SchemaSet(schemas)
+        self.db = Database(database)
+        self.lock = threading.Lock()
+        self.max_operations = max_operations_per_request
+        self.server_url = server_url
+        self.publish: Optional[Callable[[Dict[str, Any]], None]] = None
+        with self.lock:
+            self.db.begin()
+            try:
+                if self.db.meta_get("seeded") is None:
+                    seed(self.db, self.schema, api_user)
+                    self.db.meta_set("seeded", "1")
+                if api_key is None:
+                    api_key = self.db.api_key_for(api_user) or secrets.token_hex(24)
+                add_user(self.db, self.schema, api_user)
+                self.db.set_api_key(api_user, api_key)
+                self.db.commit()
+            except BaseException:
+                self.db.rollback()
+                raise
+        self.api_user = api_user
+        self.api_key = api_key
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.close()
+
+    # -- users ---------------------------------------------------------------------------
+    def add_user(self, username: str, api_key: Optional[str] = None) -> str:
+        if not isinstance(username, str) or not username:
+            raise ValueError("username must be a non-empty string")
+        api_key = api_key or secrets.token_hex(24)
+        with self.lock:
+            self.db.begin()
+            try:
+                if user_id_for(self.db, self.schema, username) is None:
+                    add_user(self.db, self.schema, username)
+                self.db.set_api_key(username, api_key)
+                self.db.commit()
+            except BaseException:
+                self.db.rollback()
+                raise
+        return api_key
+
+    def authenticate(self, username: Any, api_key: Any) -> bool:
+        if not isinstance(username, str) or not isinstance(api_key, str):
+            return False
+        with self.lock:
+            expected = self.db.api_key_for(username)
+        return expected is not None and secrets.compare_digest(expected, api_key)
+
+    # -- batch ---------------------------------------------------------------------------
+    def handle(self, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
+        """Process one POST /api request; return (HTTP status, JSON payload)."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        strict = lowered.get("ftrack-strict-api", "").strip().lower() in ("true", "1")
+        try:
+            username = lowered.get("ftrack-user")
+            if not self.authenticate(username, lowered.get("ftrack-api-key")):
+                raise InvalidCredentialsError(INVALID_CREDENTIALS_MESSAGE)
+            operations = self._decode(body)
+            results = self._run(operations, username or "", lowered)
+            return 200, results
+        except ServerError as error:
+            return (error.status if strict else 200), error.to_wire()
+        except Exception as error:  # pragma: no cover - last resort, never a traceback
+            log.exception("Unexpected server error")
+            wrapped = ServerError(f"Internal server error: {type(error).__name__}: {error}")
+            return (500 if strict else 200), wrapped.to_wire()
+
+    def _decode(self, body: bytes) -> List[Dict[str, Any]]:
+        try:
+            operations = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise BadRequestError(f"Request body is not valid JSON: {error}.") from None
+        if not isinstance(operations, list):
+            raise BadRequestError("Request body must be a JSON list of operations, got "
+                                  f"{type(operations).__name__}.")
+        if self.max_operations is not None and len(operations) > self.max_operations:
+            raise ValidationError(
+                f"Too many operations in one request: {len(operations)} (the limit is "
+                f"{self.max_operations} operations per request)."
+            )
+        for index, op in enumerate(operations):
+            if not isinstance(op, dict):
+                raise BadRequestError(f"Operation {index} must be an object, got "
+                                      f"{type(op).__name__}.")
+            if not isinstance(op.get("action"), str):
+                raise BadRequestError(f"Operation {index} has no 'action' string.")
+        return operations
+
+    def _run(self, operations: List[Dict[str, Any]], username: str,
+             headers: Dict[str, str]) -> List[Any]:
+        if not operations:
+            return []
+        with self.lock:
+            user_id = user_id_for(self.db, self.schema, username)
+            reader = Reader(self.db, self.schema)
+            writer = Writer(self.db, self.schema, reader, user_id)
+            self.db.begin()
+            try:
+                results = []
+                for index, op in enumerate(operations):
+                    handler = _ACTIONS.get(op["action"])
+                    if handler is None:
+                        raise ServerError(f"Invalid action u'{op['action']}'", status=400)
+                    try:
+                        results.append(handler(self, reader, writer, op))
+                    except RecursionError:
+                        raise ValidationError(f"Operation {index} is nested too deeply.") from None
+                    reader._configs = None
+                self.db.commit()
+            except BaseException:
+                self.db.rollback()
+                raise
+            entities = writer.event_entities() if writer.changes else []
+        if entities and self.publish is not None:
+            self._publish_update(entities, username, user_id, headers)
+        return results
+
+    def _publish_update(self, entities: List[Dict[str, Any]], username: str, user_id: Any,
+                        headers: Dict[str, str]) -> None:
+        push = headers.get("ftrack-pushtoken")
+        event = {
+            "topic": "ftrack.update", "id": uuid.uuid4().hex,
+            "data": {"entities": entities, "user": {"userid": user_id, "name": username},
+                     "clientToken": headers.get("ftrack-clienttoken"),
+                     "pushToken": None if push in (None, "undefined") else push},
+            "source": {"id": "server", "user": {"username": username, "id": user_id}},
+            "target": "", "sent": None, "inReplyToEvent": None,
+        }
+        try:
+            assert self.publish is not None
+            self.publish(event)
+        except Exception:  # pragma: no cover - the hub must never break a commit
+            log.exception("Could not publish ftrack.update")
+
+
+# -- actions ---------------------------------------------------------------------------------
+def _field(op: Dict[str, Any], name: str, kind: Any, what: str) -> Any:
+    if name not in op:
+        raise ValidationError(f"Operation {op.get('action')!r} is missing field {name!r}.")
+    value = op[name]
+    if not isinstance(value, kind):
+        raise ValidationError(f"Field {name!r} of {op.get('action')!r} must be {what}.")
+    return value
+
+
+def _server_information(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    info = {
+        "version": SERVER_VERSION, "schema_hash": backend.schema.hash,
+        "is_timezone_support_enabled": True,
+        "storage_scenario": {"scenario": "ftrack.automatic", "data": {}},
+        "is_nested_subqueries_enabled": True, "week_startday": 0, "workday_length": 28800,
+        "preferred_language": "en", "display_week_numbers": False,
+    }
+    values = op.get("values")
+    if isinstance(values, list) and values:
+        return {k: info.get(k) for k in values if isinstance(k, str)}
+    return {k: info[k] for k in ("version", "schema_hash", "is_timezone_support_enabled",
+                                 "storage_scenario")}
+
+
+def _schemas(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    return backend.schema.raw
+
+
+def _query(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    return reader.query(_field(op, "expression", str, "a string"))
+
+
+def _create(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    return writer.create(_field(op, "entity_type", str, "a string"),
+                         _field(op, "entity_data", dict, "an object"), op.get("entity_key"))
+
+
+def _update(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    _field(op, "entity_key", (list, str), "a list")
+    return writer.update(_field(op, "entity_type", str, "a string"), op["entity_key"],
+                         _field(op, "entity_data", dict, "an object"))
+
+
+def _delete(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    _field(op, "entity_key", (list, str), "a list")
+    return writer.delete(_field(op, "entity_type", str, "a string"), op["entity_key"])
+
+
+def _reset_remote(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    reset_type = op.get("reset_type")
+    entity_type = op.get("entity_type", "User")
+    if reset_type != "api_key" or entity_type not in ("User", "ApiKey"):
+        raise ValidationError(f"Cannot reset {reset_type!r} of {entity_type!r}; only "
+                              "'api_key' of a User can be reset.")
+    key = op.get("entity_key")
+    user_t = backend.schema.get("User")
+    if key is None:
+        username = None
+    else:
+        key = key[0] if isinstance(key, list) and key else key
+        row = backend.db.get(user_t.family, str(key))
+        if row is None:
+            raise ValidationError(f"User {key!r} was not found.")
+        username = row[2].get("username")
+    if username is None:
+        raise ValidationError("reset_remote needs the entity_key of a User.")
+    new_key = secrets.token_hex(24)
+    backend.db.set_api_key(username, new_key)
+    return {"action": "reset_remote", "data": {"api_key": new_key}}
+
+
+def _delayed_job(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    job_type = _field(op, "job_type", str, "a string")
+    result = writer.create("Job", {"type": "api_job", "status": "done", "data": json.dumps(
+        {"job_type": job_type, "data": op.get("data")}), "finished_at": _values.now()})
+    return {"action": "delayed_job", "data": result["data"]}
+
+
+def _widget_url(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    name = _field(op, "name", str, "a string")
+    token = secrets.token_hex(8)
+    url = f"{backend.server_url}/widget/{name}?token={token}"
+    if op.get("theme"):
+        url += f"&theme={op['theme']}"
+    if op.get("entity_type"):
+        key = op.get("entity_key")
+        key = key[0] if isinstance(key, list) and key else key
+        url += f"&entityType={op['entity_type']}&entityId={key}"
+    return {"widget_url": url}
+
+
+def _invite(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    if op["action"] == "send_user_invite":
+        user_id = _field(op, "user_id", str, "a string")
+        reader.db.get(backend.schema.get("User").family, user_id) or _raise(
+            ValidationError(f"User {user_id!r} was not found."))
+    else:
+        invitee = _field(op, "review_session_invitee_id", str, "a string")
+        t = backend.schema.get("ReviewSessionInvitee")
+        reader.db.get(t.family, invitee) or _raise(
+            ValidationError(f"ReviewSessionInvitee {invitee!r} was not found."))
+    return {"sent": True}
+
+
+def _raise(error: Exception) -> Any:
+    raise error
+
+
+def _encode_media(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    component_id = _field(op, "component_id", str, "a string")
+    comp_t = backend.schema.get("Component")
+    source = reader.db.get(comp_t.family, component_id)
+    if source is None:
+        raise ValidationError(f"Component {component_id!r} was not found.")
+    version_id = op.get("version_id")
+    outputs = []
+    job = writer.create("Job", {"type": "encode_media", "status": "done",
+                                "finished_at": _values.now()})["data"]
+    for fmt, name, ext in (("video/mp4", "ftrackreview-mp4", ".mp4"),
+                           ("image/jpeg", "thumbnail", ".jpg")):
+        data = {"name": name, "file_type": ext, "size": 0}
+        if version_id:
+            data["version_id"] = version_id
+        created = writer.create("FileComponent", data)["data"]
+        outputs.append({"format": fmt, "component_id": created["id"]})
+        writer.create("JobComponent", {"job_id": job["id"], "component_id": created["id"]})
+        if "ComponentLocation" in backend.schema.types:
+            writer.create("ComponentLocation", {
+                "component_id": created["id"], "resource_identifier": created["id"],
+                "location_id": "3a372bde-05bc-11e4-8908-20c9d081909b"})
+    keep = bool(op.get("keep_original", False))
+    payload = {"output": outputs, "source_component_id": component_id, "keep_original": keep}
+    writer.update("Job", [job["id"]], {"data": json.dumps(payload)})
+    return {"job_id": job["id"]}
+
+
+_ACTIONS: Dict[str, Callable[[Backend, Reader, Writer, Dict[str, Any]], Any]] = {
+    "query_server_information": _server_information,
+    "query_schemas": _schemas,
+    "query": _query,
+    "create": _create,
+    "update": _update,
+    "delete": _delete,
+    "reset_remote": _reset_remote,
+    "delayed_job": _delayed_job,
+    "get_widget_url": _widget_url,
+    "send_user_invite": _invite,
+    "send_review_session_invite": _invite,
+    "encode_media": _encode_media,
+}

@@ -1,0 +1,143 @@
+"""SQLite storage: one generic entity table, one connection used by one worker thread.
+
+Rows are ``(rid, fam, k, type, data)``: ``fam`` is the storage family (root type),
+``k`` the primary key text, ``type`` the concrete schema id and ``data`` a JSON object
+with the stored scalar attributes.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS entity (
+    rid INTEGER PRIMARY KEY AUTOINCREMENT,
+    fam TEXT NOT NULL,
+    k TEXT NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS entity_key ON entity (fam, k);
+CREATE INDEX IF NOT EXISTS entity_type ON entity (type);
+CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_key (username TEXT PRIMARY KEY, api_key TEXT NOT NULL);
+"""
+# Expression indexes for the foreign keys most queries follow.
+_INDEXED_FKS = ("parent_id", "project_id", "asset_id", "context_id", "entity_id", "version_id",
+                "component_id", "status_id", "configuration_id", "user_id", "list_id")
+
+Row = Tuple[str, str, Dict[str, Any]]  # (type, key, data)
+
+
+class Database:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        if path != ":memory:":
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        self.conn.executescript(_DDL)
+        for fk in _INDEXED_FKS:
+            self.conn.execute(
+                f"CREATE INDEX IF NOT EXISTS entity_fk_{fk} ON entity "
+                f"(fam, json_extract(data, '$.{fk}'))"
+            )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- transactions --------------------------------------------------------------------
+    def begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    # -- rows ------------------------------------------------------------------------------
+    def get(self, fam: str, key: str) -> Optional[Row]:
+        row = self.conn.execute("SELECT type, k, data FROM entity WHERE fam = ? AND k = ?",
+                                (fam, key)).fetchone()
+        return None if row is None else (row[0], row[1], json.loads(row[2]))
+
+    def get_many(self, fam: str, keys: Iterable[str]) -> Dict[str, Row]:
+        out: Dict[str, Row] = {}
+        unique = list(dict.fromkeys(k for k in keys if k is not None))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for type_id, k, data in self.conn.execute(
+                f"SELECT type, k, data FROM entity WHERE fam = ? AND k IN ({marks})",
+                [fam, *chunk],
+            ):
+                out[k] = (type_id, k, json.loads(data))
+        return out
+
+    def find(self, fam: str, where: Dict[str, Any], types: Optional[Sequence[str]] = None) -> List[Row]:
+        sql = "SELECT type, k, data FROM entity WHERE fam = ?"
+        params: List[Any] = [fam]
+        for name, value in where.items():
+            if value is None:
+                sql += f" AND json_extract(data, '$.{name}') IS NULL"
+            else:
+                sql += f" AND json_extract(data, '$.{name}') = ?"
+                params.append(value)
+        if types:
+            sql += f" AND type IN ({', '.join('?' * len(types))})"
+            params.extend(types)
+        sql += " ORDER BY rid"
+        return [(t, k, json.loads(d)) for t, k, d in self.conn.execute(sql, params)]
+
+    def find_in(self, fam: str, attr: str, values: Sequence[Any],
+                extra: Sequence[Tuple[str, Any]] = ()) -> List[Row]:
+        out: List[Row] = []
+        unique = list(dict.fromkeys(v for v in values if v is not None))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            sql = (f"SELECT type, k, data FROM entity WHERE fam = ? AND "
+                   f"json_extract(data, '$.{attr}') IN ({marks})")
+            params: List[Any] = [fam, *chunk]
+            for name, value in extra:
+                sql += f" AND json_extract(data, '$.{name}') = ?"
+                params.append(value)
+            sql += " ORDER BY rid"
+            out.extend((t, k, json.loads(d)) for t, k, d in self.conn.execute(sql, params))
+        return out
+
+    def insert(self, fam: str, key: str, type_id: str, data: Dict[str, Any]) -> None:
+        self.conn.execute("INSERT INTO entity (fam, k, type, data) VALUES (?, ?, ?, ?)",
+                          (fam, key, type_id, json.dumps(data)))
+
+    def replace(self, fam: str, key: str, data: Dict[str, Any], new_key: Optional[str] = None) -> None:
+        self.conn.execute("UPDATE entity SET data = ?, k = ? WHERE fam = ? AND k = ?",
+                          (json.dumps(data), new_key or key, fam, key))
+
+    def delete(self, fam: str, key: str) -> None:
+        self.conn.execute("DELETE FROM entity WHERE fam = ? AND k = ?", (fam, key))
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM entity").fetchone()[0]
+
+    # -- server metadata -------------------------------------------------------------------
+    def meta_get(self, key: str) -> Optional[str]:
+        row = self.conn.execute("SELECT value FROM server_meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def meta_set(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO server_meta (key, value) VALUES (?, ?)",
+                          (key, value))
+
+    def api_key_for(self, username: str) -> Optional[str]:
+        row = self.conn.execute("SELECT api_key FROM api_key WHERE username = ?",
+                                (username,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_api_key(self, username: str, api_key: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO api_key (username, api_key) VALUES (?, ?)",
+                          (username, api_key))

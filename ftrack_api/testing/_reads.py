@@ -1,0 +1,435 @@
+"""Query execution: root selection in SQL, nested projections fetched level by level."""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from ._database import Database, Row
+from ._errors import QueryError
+from ._query_compiler import Compiler, col
+from ._query_parser import Query, parse
+from ._schema import Computed, EntityType, Inverse, Link, SchemaSet
+
+Tree = Dict[str, "Tree"]
+CONTEXT_ENTITY_TYPES = {"Project": "show"}
+
+
+def key_of(t: EntityType, data: Dict[str, Any]) -> Optional[str]:
+    values = [data.get(name) for name in t.primary_key]
+    if any(v is None for v in values):
+        return None
+    if len(values) == 1:
+        return str(values[0])
+    return json.dumps([str(v) for v in values])
+
+
+def key_from_values(t: EntityType, values: Sequence[Any]) -> str:
+    if len(values) == 1:
+        return str(values[0])
+    return json.dumps([str(v) for v in values])
+
+
+class Reader:
+    """Runs queries and builds entity payloads for one request."""
+
+    def __init__(self, db: Database, schema: SchemaSet) -> None:
+        self.db = db
+        self.schema = schema
+        self._configs: Optional[List[Row]] = None
+
+    # -- query action ----------------------------------------------------------------
+    def query(self, expression: Any) -> Dict[str, Any]:
+        q = parse(expression)
+        if q.group_by or any(p.aggregate for p in q.projections):
+            return self._grouped(q)
+        compiler = Compiler(self.schema)
+        from_sql, t = compiler.root(q)
+        tree = self._tree(t, q)
+        sql = f"SELECT e.type, e.k, e.data {from_sql}{compiler.order_by(q, 'e', t)}"
+        params = compiler.params
+        offset = q.offset or 0
+        if q.limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params = params + [q.limit + 1, offset]
+        elif offset:
+            sql += " LIMIT -1 OFFSET ?"
+            params = params + [offset]
+        rows = [(ty, k, json.loads(d)) for ty, k, d in self.db.conn.execute(sql, params)]
+        more = q.limit is not None and len(rows) > q.limit
+        if more:
+            rows = rows[: q.limit]
+        data = self.project(rows, tree)
+        return {"action": "query", "data": data,
+                "metadata": {"next": {"offset": offset + len(rows) if more else None}}}
+
+    def _grouped(self, q: Query) -> Dict[str, Any]:
+        compiler = Compiler(self.schema)
+        from_sql, t = compiler.root(q)
+        bound = len(compiler.params)
+        for path in list(q.group_by) + [p.path for p in q.projections]:
+            compiler.scalar_expr("e", t, path)  # validates every path
+        rows = self.db.conn.execute(
+            f"SELECT e.rid, e.type, e.k, e.data {from_sql} ORDER BY e.rid",
+            compiler.params[:bound]).fetchall()
+        buckets: Dict[Tuple[Any, ...], List[Dict[str, Any]]] = {}
+        for _rid, ty, _k, d in rows:
+            data = json.loads(d)
+            key = tuple(self._resolve_path(ty, data, path.parts) for path in q.group_by)
+            buckets.setdefault(key, []).append({"type": ty, "data": data})
+        out = []
+        for key, members in buckets.items():
+            row: Dict[str, Any] = {}
+            for proj in q.projections:
+                label = "_".join(proj.path.parts)
+                values = [self._resolve_path(m["type"], m["data"], proj.path.parts) for m in members]
+                if proj.aggregate:
+                    present = [v for v in values if v is not None]
+                    agg = proj.aggregate
+                    if agg == "count":
+                        result: Any = len(present)
+                    elif not present:
+                        result = None
+                    elif agg == "sum":
+                        result = sum(present)
+                    elif agg == "avg":
+                        result = sum(present) / len(present)
+                    elif agg == "min":
+                        result = min(present)
+                    else:
+                        result = max(present)
+                    row[f"{agg}_{label}"] = result
+                else:
+                    row[label] = values[0] if values else None
+            for path, value in zip(q.group_by, key):
+                row.setdefault("_".join(path.parts), value)
+            out.append(row)
+        return {"action": "query", "data": out, "metadata": {"next": {"offset": None}}}
+
+    def _resolve_path(self, type_id: str, data: Dict[str, Any], parts: Sequence[str]) -> Any:
+        t = self.schema.types[type_id]
+        attr = t.attributes.get(parts[0])
+        if attr is None:
+            return None
+        if len(parts) == 1:
+            return data.get(parts[0])
+        if attr.kind != "reference":
+            return None
+        fk = self.schema.foreign_key(t, attr.name)
+        target = self.schema.types[attr.target]
+        row = self.db.get(target.family, data.get(fk)) if fk and data.get(fk) else None
+        if row is None:
+            return None
+        return self._resolve_path(row[0], row[2], parts[1:])
+
+    # -- projection tree --------------------------------------------------------------
+    def _tree(self, t: EntityType, q: Query) -> Tree:
+        tree: Tree = {}
+        for proj in q.projections:
+            cursor_type: Optional[EntityType] = t
+            node = tree
+            for name in proj.path.parts:
+                if cursor_type is not None:
+                    attr = self._find_attr(cursor_type, name)
+                    if attr is None:
+                        raise QueryError(
+                            f"Entity type {cursor_type.id!r} has no attribute {name!r} "
+                            f"(projection {str(proj.path)!r} at position {proj.path.pos})."
+                        )
+                    cursor_type = self.schema.types.get(attr.target) if attr.target else None
+                node = node.setdefault(name, {})
+        return tree
+
+    def _find_attr(self, t: EntityType, name: str) -> Any:
+        attr = t.attributes.get(name)
+        if attr is None:
+            for sub in t.subtypes:
+                attr = self.schema.types[sub].attributes.get(name)
+                if attr is not None:
+                    break
+        return attr
+
+    # -- payload building ---------------------------------------------------------------
+    def base_object(self, type_id: str, data: Dict[str, Any]) -> Dict[str, Any]:
+        t = self.schema.types[type_id]
+        obj: Dict[str, Any] = {"__entity_type__": type_id}
+        for name in t.primary_key:
+            obj[name] = data.get(name)
+        for name in t.system_projections:
+            obj[name] = self.encode(t, name, data.get(name))
+        return obj
+
+    def encode(self, t: EntityType, name: str, value: Any) -> Any:
+        attr = t.attributes.get(name)
+        if value is not None and attr is not None and attr.is_datetime:
+            return {"__type__": "datetime", "value": value}
+        return value
+
+    def full_object(self, type_id: str, data: Dict[str, Any]) -> Dict[str, Any]:
+        """Every stored scalar attribute (used for create/update results)."""
+        t = self.schema.types[type_id]
+        obj = self.base_object(type_id, data)
+        for name, attr in t.attributes.items():
+            if attr.kind == "scalar" and name in data and name not in t.computed:
+                obj[name] = self.encode(t, name, data[name])
+        return obj
+
+    def project(self, rows: List[Row], tree: Tree) -> List[Dict[str, Any]]:
+        objs = [self.base_object(ty, data) for ty, _k, data in rows]
+        for name, sub in tree.items():
+            self._fill(name, sub, rows, objs)
+        return objs
+
+    def _fill(self, name: str, sub: Tree, rows: List[Row], objs: List[Dict[str, Any]]) -> None:
+        by_kind: Dict[Tuple[str, str], List[int]] = {}
+        for index, (ty, _k, _data) in enumerate(rows):
+            attr = self.schema.types[ty].attributes.get(name)
+            if attr is not None:
+                by_kind.setdefault((ty, attr.kind), []).append(index)
+        for (ty, kind), indexes in by_kind.items():
+            t = self.schema.types[ty]
+            attr = t.attributes[name]
+            sel_rows = [rows[i] for i in indexes]
+            sel_objs = [objs[i] for i in indexes]
+            if kind == "scalar":
+                for (_t, k, data), obj in zip(sel_rows, sel_objs):
+                    obj[name] = self._scalar(t, name, k, data)
+            elif kind == "reference":
+                self._fill_reference(t, name, sub, sel_rows, sel_objs)
+            elif kind in ("collection", "mapped"):
+                self._fill_collection(t, name, sub, sel_rows, sel_objs)
+
+    def _scalar(self, t: EntityType, name: str, key: str, data: Dict[str, Any]) -> Any:
+        if name in ("link", "_link") and name not in data:
+            return self._link(t, data)
+        if name == "is_latest_version" and self.schema.is_a(t.id, "AssetVersion"):
+            rows = self.db.find(t.family, {"asset_id": data.get("asset_id")})
+            best = max((r[2].get("version") or 0 for r in rows), default=0)
+            return (data.get("version") or 0) >= best
+        if name == "time_logged" and name not in data:
+            logs = self.db.find(self.schema.types.get("Timelog", t).family,
+                                {"context_id": key}) if "Timelog" in self.schema.types else []
+            return float(sum(r[2].get("duration") or 0 for r in logs))
+        if name == "bid_time_logged_difference" and name not in data:
+            return float((data.get("bid") or 0) - self._scalar(t, "time_logged", key, data))
+        if name == "key" and name not in data and "configuration_id" in data:
+            config = self._config(data.get("configuration_id"))
+            return None if config is None else config[2].get("key")
+        return self.encode(t, name, data.get(name))
+
+    def _link(self, t: EntityType, data: Dict[str, Any]) -> List[Dict[str, Any]]:
+        chain: List[Dict[str, Any]] = []
+        ctx = self.schema.types.get("Context")
+        if self.schema.is_a(t.id, "AssetVersion"):
+            asset = self.db.get(self.schema.types["Asset"].family, data.get("asset_id") or "")
+            parent_chain = []
+            if asset is not None:
+                parent_chain = self._link(self.schema.types[asset[0]], asset[2])
+                parent_chain.append({"id": asset[1], "name": asset[2].get("name"),
+                                     "type": "Asset"})
+            return parent_chain + [{"id": data.get("id"), "name": f"v{data.get('version')}",
+                                    "type": "AssetVersion"}]
+        if self.schema.is_a(t.id, "Asset"):
+            parent = self.db.get(ctx.family, data.get("context_id") or "") if ctx else None
+            out = self._link(self.schema.types[parent[0]], parent[2]) if parent else []
+            return out + [{"id": data.get("id"), "name": data.get("name"), "type": "Asset"}]
+        cursor: Optional[Tuple[str, Dict[str, Any]]] = (t.id, data)
+        seen = set()
+        while cursor is not None and ctx is not None:
+            ty, row = cursor
+            if row.get("id") in seen:
+                break
+            seen.add(row.get("id"))
+            kind = "Project" if self.schema.is_a(ty, "Project") else "TypedContext"
+            chain.append({"id": row.get("id"), "name": row.get("name"), "type": kind})
+            parent_id = row.get("parent_id")
+            found = self.db.get(ctx.family, parent_id) if parent_id else None
+            cursor = (found[0], found[2]) if found else None
+        return list(reversed(chain))
+
+    def _fill_reference(self, t: EntityType, name: str, sub: Tree, rows: List[Row],
+                        objs: List[Dict[str, Any]]) -> None:
+        attr = t.attributes[name]
+        target = self.schema.types.get(attr.target)
+        if target is None:
+            return
+        if name == "latest_version" and self.schema.is_a(t.id, "Asset"):
+            versions = self.db.find_in(target.family, "asset_id", [k for _t, k, _d in rows])
+            latest: Dict[str, Row] = {}
+            for row in versions:
+                current = latest.get(row[2].get("asset_id"))
+                if current is None or (row[2].get("version") or 0) > (current[2].get("version") or 0):
+                    latest[row[2]["asset_id"]] = row
+            keys = [latest.get(k) for _t, k, _d in rows]
+        else:
+            fk = self.schema.foreign_key(t, name)
+            if fk is None:
+                for obj in objs:
+                    obj[name] = None
+                return
+            fetched = self.db.get_many(target.family, [d.get(fk) for _t, _k, d in rows])
+            keys = [fetched.get(d.get(fk)) if d.get(fk) is not None else None for _t, _k, d in rows]
+        present = [row for row in keys if row is not None]
+        projected = self.project(present, sub)
+        iterator = iter(projected)
+        for obj, row in zip(objs, keys):
+            obj[name] = next(iterator) if row is not None else None
+
+    def _fill_collection(self, t: EntityType, name: str, sub: Tree, rows: List[Row],
+                         objs: List[Dict[str, Any]]) -> None:
+        attr = t.attributes[name]
+        target = self.schema.types.get(attr.target)
+        owner_keys = [k for _t, k, _d in rows]
+        groups: Dict[str, List[Row]] = {k: [] for k in owner_keys}
+        if target is None:
+            pass
+        elif attr.kind == "mapped" and attr.target.endswith("CustomAttributeValue"):
+            groups = self._custom_attributes(t, target, rows)
+        else:
+            rel = self.schema.relation(t, name)
+            allowed = set(target.subtypes)
+            if isinstance(rel, Inverse):
+                for row in self.db.find_in(target.family, rel.fk, owner_keys, rel.filters):
+                    if row[0] in allowed:
+                        groups.setdefault(row[2].get(rel.fk), []).append(row)
+            elif isinstance(rel, Link):
+                through = self.schema.types[rel.through]
+                links = self.db.find_in(through.family, rel.source_fk, owner_keys)
+                members = self.db.get_many(target.family, [l[2].get(rel.target_fk) for l in links])
+                for link in links:
+                    member = members.get(link[2].get(rel.target_fk))
+                    if member is not None and member[0] in allowed:
+                        groups.setdefault(link[2].get(rel.source_fk), []).append(member)
+            elif isinstance(rel, Computed):
+                for _t, k, data in rows:
+                    groups[k] = [r for r in self._computed(rel.name, k, data) if r[0] in allowed]
+        flat: List[Row] = []
+        for k in owner_keys:
+            flat.extend(groups.get(k, []))
+        projected = self.project(flat, sub) if not (attr.kind == "mapped" and target is not None
+                                                    and attr.target.endswith("CustomAttributeValue")) \
+            else [self._cav_object(r) for r in flat]
+        iterator = iter(projected)
+        for obj, k in zip(objs, owner_keys):
+            obj[name] = [next(iterator) for _ in groups.get(k, [])]
+
+    def _computed(self, name: str, key: str, data: Dict[str, Any]) -> List[Row]:
+        ctx = self.schema.types["Context"]
+        if name == "ancestors":
+            out: List[Row] = []
+            parent_id = data.get("parent_id")
+            seen = {key}
+            while parent_id and parent_id not in seen:
+                seen.add(parent_id)
+                row = self.db.get(ctx.family, parent_id)
+                if row is None:
+                    break
+                out.append(row)
+                parent_id = row[2].get("parent_id")
+            return list(reversed(out))
+        sql = (f"WITH RECURSIVE d(k, depth) AS (SELECT k, 1 FROM entity WHERE fam = ? AND "
+               f"json_extract(data, '$.parent_id') = ? UNION SELECT c.k, d.depth + 1 FROM entity c "
+               f"JOIN d ON c.fam = ? AND json_extract(c.data, '$.parent_id') = d.k) "
+               f"SELECT e.type, e.k, e.data FROM entity e JOIN d ON e.fam = ? AND e.k = d.k "
+               f"ORDER BY d.depth, e.rid")
+        fam = ctx.family
+        return [(t, k, json.loads(d)) for t, k, d in self.db.conn.execute(sql, (fam, key, fam, fam))]
+
+    # -- custom attributes ---------------------------------------------------------------
+    def configurations(self) -> List[Row]:
+        if self._configs is None:
+            t = self.schema.types.get("CustomAttributeConfiguration")
+            self._configs = [] if t is None else self.db.find(t.family, {}, [t.id])
+        return self._configs
+
+    def _config(self, config_id: Any) -> Optional[Row]:
+        for row in self.configurations():
+            if row[1] == config_id:
+                return row
+        return None
+
+    def config_entity_type(self, t: EntityType) -> Optional[str]:
+        for base, name in (("Project", "show"), ("TypedContext", "task"), ("AssetVersion",
+                           "assetversion"), ("Asset", "asset"), ("User", "user"),
+                           ("ListObject", "listobject"), ("List", "list")):
+            if self.schema.is_a(t.id, base):
+                return name
+        return None
+
+    def applicable_configs(self, t: EntityType, data: Dict[str, Any]) -> List[Row]:
+        entity_type = self.config_entity_type(t)
+        project_id = data.get("id") if entity_type == "show" else data.get("project_id")
+        out = []
+        for row in self.configurations():
+            config = row[2]
+            hierarchical = bool(config.get("is_hierarchical"))
+            if hierarchical:
+                if entity_type not in ("show", "task"):
+                    continue
+            elif config.get("entity_type") != entity_type:
+                continue
+            elif entity_type == "task" and config.get("object_type_id") not in (
+                    None, data.get("object_type_id")):
+                continue
+            if config.get("project_id") not in (None, project_id):
+                continue
+            out.append(row)
+        # Project-specific configurations win over global ones with the same key.
+        by_key: Dict[Any, Row] = {}
+        for row in out:
+            current = by_key.get(row[2].get("key"))
+            if current is None or (row[2].get("project_id") and not current[2].get("project_id")):
+                by_key[row[2].get("key")] = row
+        return list(by_key.values())
+
+    def _custom_attributes(self, t: EntityType, target: EntityType, rows: List[Row]) -> Dict[str, List[Row]]:
+        owner_keys = [k for _t, k, _d in rows]
+        stored: Dict[Tuple[str, str], Row] = {}
+        for row in self.db.find_in(target.family, "entity_id", owner_keys):
+            stored[(row[2].get("entity_id"), row[2].get("configuration_id"))] = row
+        groups: Dict[str, List[Row]] = {}
+        for ty, k, data in rows:
+            items: List[Row] = []
+            for config_row in self.applicable_configs(self.schema.types[ty], data):
+                cid = config_row[1]
+                config = config_row[2]
+                found = stored.get((k, cid))
+                if found is not None:
+                    value = found[2].get("value")
+                elif config.get("is_hierarchical"):
+                    value = self._inherited(k, data, cid, config.get("default"))
+                else:
+                    value = config.get("default")
+                items.append((target.id, json.dumps([cid, k]), {
+                    "configuration_id": cid, "entity_id": k, "key": config.get("key"),
+                    "value": value, "project_id": data.get("project_id"),
+                }))
+            groups[k] = items
+        return groups
+
+    def _inherited(self, key: str, data: Dict[str, Any], config_id: str, default: Any) -> Any:
+        ctx = self.schema.types.get("Context")
+        cav = self.schema.types.get("CustomAttributeValue")
+        parent_id = data.get("parent_id")
+        seen = {key}
+        while ctx is not None and cav is not None and parent_id and parent_id not in seen:
+            seen.add(parent_id)
+            found = self.db.get(cav.family, json.dumps([config_id, parent_id]))
+            if found is not None:
+                return found[2].get("value")
+            parent = self.db.get(ctx.family, parent_id)
+            parent_id = parent[2].get("parent_id") if parent else None
+        return default
+
+    def _cav_object(self, row: Row) -> Dict[str, Any]:
+        ty, _k, data = row
+        obj = {"__entity_type__": ty}
+        t = self.schema.types[ty]
+        for name in ("configuration_id", "entity_id", "key", "value"):
+            if name in t.attributes:
+                obj[name] = data.get(name)
+        if "project_id" in t.system_projections:
+            obj["project_id"] = data.get("project_id")
+        return obj
+
+
+__all__ = ["Reader", "key_of", "key_from_values", "col"]

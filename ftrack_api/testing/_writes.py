@@ -1,0 +1,583 @@
+"""Create, update and delete with ftrack's server-side rules.
+
+Server-filled values, validation (unknown / immutable / computed attributes, value
+types, required values), collection updates and cascading deletes live here.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from . import _values
+from ._database import Database, Row
+from ._errors import DuplicateEntryError, IntegrityError, NotFoundError, ValidationError
+from ._reads import Reader, key_from_values, key_of
+from ._schema import Computed, EntityType, Inverse, Link, SchemaSet, internal_key
+
+TASK_OBJECT_TYPE = "11c137c0-ee7e-4f9c-91c5-8c77cec22b2c"
+DEFAULT_PRIORITY = "9661b320-3a0c-11e2-81c1-0800200c9a66"
+_SYSTEM_TYPES = {"FileComponent": "file", "SequenceComponent": "sequence",
+                 "ContainerComponent": "container", "Component": "file"}
+
+# Relations deleted together with their owner (besides custom attribute values,
+# metadata and list memberships, which always follow their entity).
+_CASCADE: Dict[str, Sequence[str]] = {
+    "Context": ("children", "assets", "notes", "timelogs", "appointments", "managers",
+                "incoming_links", "outgoing_links"),
+    "Asset": ("versions",),
+    "AssetVersion": ("notes", "incoming_links", "outgoing_links"),
+    "Component": ("component_locations",),
+    "Note": ("replies", "recipients", "note_components"),
+    "Job": ("job_components",),
+    "Group": ("memberships", "children"),
+    "User": ("memberships",),
+    "CustomAttributeConfiguration": ("values",),
+    "Schema": ("statuses", "types"),
+    "ReviewSession": ("review_session_objects", "review_session_invitees"),
+}
+# (type, attribute of another type referring to it) that make a delete be refused.
+_REFUSE: Dict[str, Sequence[Tuple[str, str]]] = {
+    "Status": (("TypedContext", "status_id"), ("AssetVersion", "status_id")),
+    "Type": (("TypedContext", "type_id"),),
+    "ObjectType": (("TypedContext", "object_type_id"),),
+    "Priority": (("TypedContext", "priority_id"),),
+    "ProjectSchema": (("Project", "project_schema_id"),),
+    "AssetType": (("Asset", "type_id"),),
+}
+
+
+class Change:
+    def __init__(self, action: str, type_id: str, key: str, data: Dict[str, Any],
+                 changes: Dict[str, Tuple[Any, Any]]) -> None:
+        self.action = action
+        self.type_id = type_id
+        self.key = key
+        self.data = data
+        self.changes = changes
+
+
+class Writer:
+    def __init__(self, db: Database, schema: SchemaSet, reader: Reader, user_id: Optional[str]) -> None:
+        self.db = db
+        self.schema = schema
+        self.reader = reader
+        self.user_id = user_id
+        self.changes: List[Change] = []
+
+    # -- helpers -------------------------------------------------------------------------
+    def _type(self, type_id: Any) -> EntityType:
+        return self.schema.get(type_id)
+
+    def _key(self, t: EntityType, entity_key: Any) -> str:
+        if isinstance(entity_key, (str, int)) and not isinstance(entity_key, bool):
+            entity_key = [entity_key]
+        if (not isinstance(entity_key, list) or len(entity_key) != len(t.primary_key)
+                or not all(isinstance(v, (str, int)) and not isinstance(v, bool)
+                           for v in entity_key)):
+            raise ValidationError(
+                f"entity_key for {t.id} must be a list of {len(t.primary_key)} value(s) "
+                f"({', '.join(t.primary_key)}), got {entity_key!r}."
+            )
+        return key_from_values(t, entity_key)
+
+    def _ref_key(self, t: EntityType, name: str, value: Any) -> Optional[str]:
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            target = self.schema.types.get(value.get("__entity_type__") or t.attributes[name].target)
+            if target is None:
+                raise ValidationError(f"Unknown entity type in reference {t.id}.{name}: {value!r}.")
+            pk = target.primary_key[0]
+            if value.get(pk) is None:
+                raise ValidationError(f"Reference {t.id}.{name} lacks primary key {pk!r}.")
+            return str(value[pk])
+        raise ValidationError(f"Invalid value for {t.id}.{name}: expected an entity reference "
+                              f"object, got {type(value).__name__} {value!r}.")
+
+    def _get(self, t: EntityType, key: str) -> Row:
+        row = self.db.get(t.family, key)
+        if row is None or row[0] not in t.subtypes:
+            raise NotFoundError(f"{t.id} with key {key!r} was not found.")
+        return row
+
+    # -- create --------------------------------------------------------------------------
+    def create(self, type_id: Any, entity_data: Any, entity_key: Any = None) -> Dict[str, Any]:
+        t = self._type(type_id)
+        if not isinstance(entity_data, dict):
+            raise ValidationError(f"entity_data for create {t.id} must be an object.")
+        data = {k: v for k, v in entity_data.items() if k != "__entity_type__"}
+        t = self.schema.concrete_type(t, data)
+        row: Dict[str, Any] = {}
+        deferred: List[Tuple[str, Any]] = []
+        self._assign(t, data, row, deferred, existing=None)
+        for name, attr in t.attributes.items():
+            if attr.kind == "scalar" and name not in row and attr.has_default:
+                row[name] = str(uuid.uuid4()) if attr.default == "{uid}" else attr.default
+        for name, value in t.classifiers.items():
+            row.setdefault(name, value)
+        self._fill(t, row)
+        for name in t.computed:
+            row.pop(name, None)
+        self._check_required(t, row)
+        key = key_of(t, row)
+        if key is None:
+            raise ValidationError(f"Missing primary key for {t.id}.")
+        if self.db.get(t.family, key) is not None:
+            raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
+        self.db.insert(t.family, key, t.id, row)
+        self.changes.append(Change("add", t.id, key, row, {n: (None, v) for n, v in row.items()}))
+        for name, value in deferred:
+            self._set_collection(t, key, row, name, value)
+        return {"action": "create", "data": self.reader.full_object(t.id, row)}
+
+    def _assign(self, t: EntityType, data: Dict[str, Any], row: Dict[str, Any],
+                deferred: List[Tuple[str, Any]], existing: Optional[Dict[str, Any]]) -> None:
+        for name, value in data.items():
+            attr = t.attributes.get(name)
+            if attr is None:
+                raise ValidationError(f"Entity type {t.id!r} has no attribute {name!r}.")
+            if existing is not None and name in t.computed:
+                raise ValidationError(f"Cannot set computed attribute {t.id}.{name}.")
+            if attr.kind == "scalar":
+                stored = _values.validate(t.id, name, attr.json_type, attr.format, value)
+                target_name = name
+            elif attr.kind == "reference":
+                fk = self.schema.foreign_key(t, name)
+                if fk is None:
+                    if value is None:
+                        continue
+                    raise ValidationError(f"Relation {t.id}.{name} cannot be set directly.")
+                stored, target_name = self._ref_key(t, name, value), fk
+            elif attr.kind in ("collection", "mapped"):
+                deferred.append((name, value))
+                continue
+            else:
+                continue
+            if existing is not None:
+                current = existing.get(target_name)
+                if (name in t.immutable or target_name in t.immutable) and current is not None \
+                        and current != stored:
+                    raise ValidationError(
+                        f"Cannot update immutable attribute {t.id}.{name}."
+                    )
+            row[target_name] = stored
+
+    def _check_required(self, t: EntityType, row: Dict[str, Any]) -> None:
+        missing = []
+        for name in t.required:
+            attr = t.attributes.get(name)
+            if attr is None or attr.kind in ("collection", "mapped", "opaque"):
+                continue
+            if attr.kind == "reference":
+                fk = self.schema.foreign_key(t, name)
+                if fk is None or row.get(fk) is not None:
+                    continue
+            elif row.get(name) is not None:
+                continue
+            missing.append(name)
+        if missing:
+            raise ValidationError(
+                f"Missing required value(s) for {t.id}: {', '.join(sorted(missing))}."
+            )
+
+    def _fill(self, t: EntityType, row: Dict[str, Any]) -> None:
+        is_a = self.schema.is_a
+        attrs = t.attributes
+        if "created_at" in attrs and row.get("created_at") is None:
+            row["created_at"] = _values.now()
+        if "created_by_id" in attrs and row.get("created_by_id") is None:
+            row["created_by_id"] = self.user_id
+        if is_a(t.id, "Project"):
+            row.setdefault("context_type", "show")
+            if row.get("status") is None and "status" in attrs:
+                row["status"] = "active"
+            if row.get("full_name") is None and "full_name" in attrs:
+                row["full_name"] = row.get("name")
+        elif is_a(t.id, "TypedContext"):
+            self._fill_typed_context(t, row)
+        elif is_a(t.id, "Context"):
+            row.setdefault("context_type", "task")
+        if is_a(t.id, "AssetVersion"):
+            self._fill_version(t, row)
+        if is_a(t.id, "Component"):
+            row.setdefault("system_type", _SYSTEM_TYPES.get(t.id, "file"))
+        if is_a(t.id, "Note") or is_a(t.id, "Timelog") or is_a(t.id, "Timer") or is_a(t.id, "Job"):
+            if "user_id" in attrs and row.get("user_id") is None:
+                row["user_id"] = self.user_id
+        if is_a(t.id, "Note"):
+            for name in ("date", "thread_activity"):
+                if name in attrs and row.get(name) is None:
+                    row[name] = _values.now()
+        if is_a(t.id, "Timer") and row.get("start") is None:
+            row["start"] = _values.now()
+        if is_a(t.id, "Job") and row.get("created_at") is None and "created_at" in attrs:
+            row["created_at"] = _values.now()
+        if is_a(t.id, "User") and row.get("is_active") is None:
+            row["is_active"] = True
+        if is_a(t.id, "Group") and row.get("local") is None and "local" in attrs:
+            row["local"] = False
+        if is_a(t.id, "Status") and row.get("is_active") is None:
+            row["is_active"] = True
+        if is_a(t.id, "CustomConfigurationBase") or t.id == "CustomAttributeConfiguration":
+            row.setdefault("core", False)
+            if row.get("config") is None:
+                row["config"] = "{}"
+        if t.id.endswith("CustomAttributeValue") and "key" in attrs and row.get("key") is None:
+            config = self.db.get(self.schema.types.get("CustomAttributeConfiguration", t).family,
+                                 row.get("configuration_id") or "")
+            if config is not None:
+                row["key"] = config[2].get("key")
+        if is_a(t.id, "List"):
+            if "date" in attrs and row.get("date") is None:
+                row["date"] = _values.now()
+            if "user_id" in attrs and row.get("user_id") is None:
+                row["user_id"] = self.user_id
+            if row.get("category_id") is None and "ListCategory" in self.schema.types:
+                cats = self.db.find(self.schema.types["ListCategory"].family, {})
+                if cats:
+                    row["category_id"] = cats[0][1]
+        if t.id in ("ReviewSessionObject",):
+            row.setdefault("sort_order", 0)
+
+    def _fill_typed_context(self, t: EntityType, row: Dict[str, Any]) -> None:
+        row["context_type"] = "task"
+        for name in ("bid", "sort"):
+            if name in t.attributes and row.get(name) is None:
+                row[name] = 0
+        if row.get("priority_id") is None:
+            row["priority_id"] = DEFAULT_PRIORITY
+        project = self._project_of_parent(row.get("parent_id"))
+        if project is not None:
+            row["project_id"] = project[1]
+        if project is not None and (row.get("status_id") is None or row.get("type_id") is None):
+            statuses, types = self._schema_choices(project[2], row.get("object_type_id"))
+            if row.get("status_id") is None and statuses:
+                row["status_id"] = statuses[0]
+            if row.get("type_id") is None and types:
+                row["type_id"] = types[0]
+        if row.get("type_id") is None and "type_id" in t.required:
+            type_t = self.schema.types.get("Type")
+            if type_t is not None and row.get("object_type_id") != TASK_OBJECT_TYPE:
+                rows = self._sorted(self.db.find(type_t.family, {}))
+                if rows:
+                    row["type_id"] = rows[0]
+
+    def _project_of_parent(self, parent_id: Any) -> Optional[Row]:
+        if not parent_id:
+            return None
+        ctx = self.schema.types["Context"]
+        parent = self.db.get(ctx.family, parent_id)
+        if parent is None:
+            raise ValidationError(f"Parent {parent_id!r} does not exist.")
+        if self.schema.is_a(parent[0], "Project"):
+            return parent
+        project_id = parent[2].get("project_id")
+        return self.db.get(ctx.family, project_id) if project_id else None
+
+    def _sorted(self, rows: List[Row]) -> List[str]:
+        return [r[1] for r in sorted(rows, key=lambda r: (r[2].get("sort") or 0))]
+
+    def _link_targets(self, through: str, source_fk: str, source: Any, target_fk: str,
+                      target_type: str) -> List[str]:
+        if through not in self.schema.types or not source:
+            return []
+        links = self.db.find(self.schema.types[through].family, {source_fk: source})
+        ids = [l[2].get(target_fk) for l in links]
+        targets = self.db.get_many(self.schema.types[target_type].family, ids)
+        ordered = [(targets[i][2].get("sort") or 0, n, i) for n, i in enumerate(ids) if i in targets]
+        link_sort = {l[2].get(target_fk): l[2].get("sort") for l in links}
+        ordered.sort(key=lambda x: (link_sort.get(x[2]) or 0, x[0], x[1]))
+        return [i for _s, _n, i in ordered]
+
+    def _schema_choices(self, project: Dict[str, Any], object_type_id: Any) -> Tuple[List[str], List[str]]:
+        ps_t = self.schema.types.get("ProjectSchema")
+        ps = self.db.get(ps_t.family, project.get("project_schema_id") or "") if ps_t else None
+        if ps is None:
+            return [], []
+        statuses: List[str] = []
+        types: List[str] = []
+        if object_type_id != TASK_OBJECT_TYPE and "Schema" in self.schema.types:
+            for schema_row in self.db.find(self.schema.types["Schema"].family,
+                                           {"project_schema_id": ps[1]}):
+                if object_type_id in (schema_row[2].get("object_type_id"),
+                                      schema_row[2].get("type_id")):
+                    statuses = self._link_targets("SchemaStatus", "schema_id", schema_row[1],
+                                                  "status_id", "Status")
+                    types = self._link_targets("SchemaType", "schema_id", schema_row[1],
+                                               "type_id", "Type")
+                    break
+        if not statuses:
+            statuses = self._link_targets("WorkflowSchemaStatus", "workflow_schema_id",
+                                          ps[2].get("task_workflow_schema_id"), "status_id",
+                                          "Status")
+        if not types and object_type_id == TASK_OBJECT_TYPE:
+            types = self._link_targets("TaskTypeSchemaType", "task_type_schema_id",
+                                       ps[2].get("task_type_schema_id"), "type_id", "Type")
+        return statuses, types
+
+    def _fill_version(self, t: EntityType, row: Dict[str, Any]) -> None:
+        if row.get("version") is None and "version" in t.attributes:
+            others = self.db.find(t.family, {"asset_id": row.get("asset_id")}) if row.get(
+                "asset_id") else []
+            row["version"] = max((o[2].get("version") or 0 for o in others), default=0) + 1
+        if "date" in t.attributes and row.get("date") is None:
+            row["date"] = _values.now()
+        if "user_id" in t.attributes and row.get("user_id") is None:
+            row["user_id"] = self.user_id
+        if row.get("status_id") is None:
+            statuses: List[str] = []
+            asset_t = self.schema.types.get("Asset")
+            asset = self.db.get(asset_t.family, row.get("asset_id") or "") if asset_t else None
+            project = None
+            if asset is not None and asset[2].get("context_id"):
+                try:
+                    project = self._project_of_parent(asset[2]["context_id"])
+                except ValidationError:
+                    project = None
+            ps_t = self.schema.types.get("ProjectSchema")
+            if project is not None and ps_t is not None:
+                ps = self.db.get(ps_t.family, project[2].get("project_schema_id") or "")
+                if ps is not None:
+                    statuses = self._link_targets(
+                        "WorkflowSchemaStatus", "workflow_schema_id",
+                        ps[2].get("asset_version_workflow_schema_id"), "status_id", "Status")
+            if not statuses and "Status" in self.schema.types:
+                statuses = self._sorted(self.db.find(self.schema.types["Status"].family, {}))
+            if statuses:
+                row["status_id"] = statuses[0]
+
+    # -- collections -------------------------------------------------------------------
+    def _set_collection(self, t: EntityType, key: str, row: Dict[str, Any], name: str,
+                        value: Any) -> None:
+        attr = t.attributes[name]
+        if value is None:
+            value = []
+        if attr.kind == "mapped" and isinstance(value, dict):
+            return  # key/value form is written through the value entities.
+        if not isinstance(value, list):
+            raise ValidationError(f"Invalid value for {t.id}.{name}: expected a list of entity "
+                                  f"references, got {type(value).__name__}.")
+        target = self.schema.types.get(attr.target or "")
+        if target is None or (attr.kind == "mapped" and attr.target.endswith("CustomAttributeValue")):
+            return
+        member_keys = []
+        for item in value:
+            if not isinstance(item, dict):
+                raise ValidationError(f"Invalid member of {t.id}.{name}: {item!r}.")
+            item_type = self.schema.types.get(item.get("__entity_type__") or target.id, target)
+            member_keys.append(key_of(item_type, item))
+        rel = self.schema.relation(t, name)
+        if isinstance(rel, Inverse):
+            for member_key in member_keys:
+                member = self.db.get(target.family, member_key or "")
+                if member is None:
+                    raise ValidationError(f"Member {member_key!r} of {t.id}.{name} not found.")
+                if member[2].get(rel.fk) != key and rel.fk not in self.schema.types[member[0]].primary_key:
+                    updated = dict(member[2])
+                    updated[rel.fk] = key
+                    self.db.replace(target.family, member_key, updated)
+        elif isinstance(rel, Link):
+            through = self.schema.types[rel.through]
+            existing = self.db.find(through.family, {rel.source_fk: key})
+            wanted = set(k for k in member_keys if k)
+            have = set()
+            for link in existing:
+                if link[2].get(rel.target_fk) not in wanted:
+                    self.db.delete(through.family, link[1])
+                else:
+                    have.add(link[2].get(rel.target_fk))
+            for member_key in member_keys:
+                if member_key and member_key not in have:
+                    link_row = {rel.source_fk: key, rel.target_fk: member_key}
+                    if "id" in through.attributes:
+                        link_row["id"] = str(uuid.uuid4())
+                    self.db.insert(through.family, key_of(through, link_row) or "", through.id,
+                                   link_row)
+        elif isinstance(rel, Computed):
+            raise ValidationError(f"Cannot set computed attribute {t.id}.{name}.")
+
+    # -- update --------------------------------------------------------------------------
+    def update(self, type_id: Any, entity_key: Any, entity_data: Any) -> Dict[str, Any]:
+        t = self._type(type_id)
+        key = self._key(t, entity_key)
+        if not isinstance(entity_data, dict):
+            raise ValidationError(f"entity_data for update {t.id} must be an object.")
+        data = {k: v for k, v in entity_data.items() if k != "__entity_type__"}
+        row_found = self.db.get(t.family, key)
+        if row_found is None and t.id.endswith("CustomAttributeValue"):
+            values = entity_key if isinstance(entity_key, list) else [entity_key]
+            created = dict(zip(t.primary_key, values))
+            created.update(data)
+            self._validate_custom_value(t, created)
+            result = self.create(t.id, created)
+            result["action"] = "update"
+            return result
+        if row_found is None or row_found[0] not in t.subtypes:
+            raise NotFoundError(f"{t.id} with key {key!r} was not found.")
+        rt = self.schema.types[row_found[0]]
+        old = row_found[2]
+        new = dict(old)
+        deferred: List[Tuple[str, Any]] = []
+        self._assign(rt, data, new, deferred, existing=old)
+        if rt.id.endswith("CustomAttributeValue"):
+            self._validate_custom_value(rt, new)
+        if self.schema.is_a(rt.id, "TypedContext") and new.get("parent_id") != old.get("parent_id"):
+            self._reparent(rt, key, new)
+        self._check_required(rt, new)
+        new_key = key_of(rt, new) or key
+        self.db.replace(rt.family, key, new, new_key)
+        diff = {n: (old.get(n), v) for n, v in new.items() if old.get(n) != v}
+        for name, value in deferred:
+            self._set_collection(rt, new_key, new, name, value)
+            diff.setdefault(name, (None, None))
+        if diff:
+            self.changes.append(Change("update", rt.id, new_key, new, diff))
+        return {"action": "update", "data": self.reader.full_object(rt.id, new)}
+
+    def _reparent(self, t: EntityType, key: str, row: Dict[str, Any]) -> None:
+        ctx = self.schema.types["Context"]
+        cursor = row.get("parent_id")
+        seen = set()
+        while cursor and cursor not in seen:
+            if cursor == key:
+                raise ValidationError(f"Cannot move {t.id} {key!r} below itself.")
+            seen.add(cursor)
+            parent = self.db.get(ctx.family, cursor)
+            cursor = parent[2].get("parent_id") if parent else None
+        project = self._project_of_parent(row.get("parent_id"))
+        project_id = project[1] if project else None
+        row["project_id"] = project_id
+        for member in self.reader._computed("descendants", key, row):
+            if member[2].get("project_id") != project_id:
+                updated = dict(member[2], project_id=project_id)
+                self.db.replace(ctx.family, member[1], updated)
+
+    def _validate_custom_value(self, t: EntityType, row: Dict[str, Any]) -> None:
+        config_t = self.schema.types.get("CustomAttributeConfiguration")
+        if config_t is None:
+            return
+        config = self.db.get(config_t.family, str(row.get("configuration_id")))
+        if config is None:
+            raise ValidationError(f"Custom attribute configuration {row.get('configuration_id')!r} "
+                                  "does not exist.")
+        if "key" in t.attributes:
+            row["key"] = config[2].get("key")
+        type_row = None
+        if "CustomAttributeType" in self.schema.types and config[2].get("type_id"):
+            type_row = self.db.get(self.schema.types["CustomAttributeType"].family,
+                                   config[2]["type_id"])
+        type_name = (type_row[2].get("name") if type_row else None) or ""
+        value = row.get("value")
+        if value is None:
+            return
+        checks = {
+            "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+            "boolean": lambda v: isinstance(v, bool),
+            "text": lambda v: isinstance(v, str),
+            "date": lambda v: isinstance(v, (str, dict)),
+            "enumerator": lambda v: isinstance(v, (list, str)),
+        }
+        check = checks.get(type_name)
+        if check is not None and not check(value):
+            raise ValidationError(
+                f'Custom attribute value for "{config[2].get("key")}" must be of type '
+                f'{type_name}. Got "{value}" of type {type(value).__name__}.'
+            )
+        if type_name == "date":
+            row["value"] = _values.normalise_datetime(value)
+
+    # -- delete --------------------------------------------------------------------------
+    def delete(self, type_id: Any, entity_key: Any) -> Dict[str, Any]:
+        t = self._type(type_id)
+        key = self._key(t, entity_key)
+        row = self._get(t, key)
+        self._delete_row(row, set())
+        return {"action": "delete", "data": True}
+
+    def _delete_row(self, row: Row, seen: set) -> None:
+        type_id, key, data = row
+        t = self.schema.types[type_id]
+        if (t.family, key) in seen:
+            return
+        seen.add((t.family, key))
+        for base in self.schema.ancestors(type_id):
+            for other_type, fk in _REFUSE.get(base, ()):
+                other = self.schema.types.get(other_type)
+                if other is not None and self.db.find(other.family, {fk: key}, other.subtypes):
+                    raise IntegrityError(
+                        f"Cannot delete {type_id} {key!r}: it is still used by {other_type}."
+                    )
+        self.db.delete(t.family, key)
+        self.changes.append(Change("remove", type_id, key, data,
+                                   {n: (v, None) for n, v in data.items()}))
+        dependants: List[Row] = []
+        for base in self.schema.ancestors(type_id):
+            for name in _CASCADE.get(base, ()):
+                if name not in t.attributes:
+                    continue
+                rel = self.schema.relation(t, name)
+                target = self.schema.types.get(t.attributes[name].target or "")
+                if target is None:
+                    continue
+                if isinstance(rel, Inverse):
+                    dependants += [r for r in self.db.find(target.family, {rel.fk: key})
+                                   if r[0] in target.subtypes]
+        for base, attr in (("CustomAttributeValue", "entity_id"), ("Metadata", "parent_id"),
+                           ("ListObject", "entity_id"), ("ListObject", "list_id"),
+                           ("Recipient", "resource_id"), ("Membership", "user_id"),
+                           ("Appointment", "resource_id")):
+            other = self.schema.types.get(base)
+            if other is not None and attr in other.attributes:
+                dependants += self.db.find(other.family, {attr: key})
+        for link_type in ("WorkflowSchemaStatus", "TaskTypeSchemaType", "ProjectSchemaObjectType",
+                          "SchemaStatus", "SchemaType", "AssetVersionLink", "TypedContextLink",
+                          "JobComponent", "NoteComponent"):
+            other = self.schema.types.get(link_type)
+            if other is None:
+                continue
+            for name, attr in other.attributes.items():
+                if attr.kind == "scalar" and name.endswith("_id"):
+                    dependants += self.db.find(other.family, {name: key})
+        for dependant in dependants:
+            self._delete_row(dependant, seen)
+
+    # -- events --------------------------------------------------------------------------
+    def event_entities(self) -> List[Dict[str, Any]]:
+        out = []
+        for change in self.changes:
+            t = self.schema.types[change.type_id]
+            data = change.data
+            parents = []
+            if self.schema.is_a(t.id, "Context"):
+                for item in self.reader._link(t, data)[:-1][::-1]:
+                    parents.append({"entityId": item["id"],
+                                    "entityType": "show" if item["type"] == "Project" else "task",
+                                    "entity_type": item["type"], "parentId": None})
+            changes = {}
+            for name, (old, new) in change.changes.items():
+                attr = t.attributes.get(name)
+                changes[internal_key(attr) if attr else name] = {"old": old, "new": new}
+            out.append({
+                "entityId": change.key if len(t.primary_key) == 1 else json.loads(change.key),
+                "entityType": _entity_type_name(self.schema, t),
+                "entity_type": t.id,
+                "action": change.action,
+                "keys": sorted(changes),
+                "changes": changes,
+                "objectTypeId": data.get("object_type_id"),
+                "parentId": data.get("parent_id") or data.get("context_id") or data.get("asset_id"),
+                "parents": parents,
+            })
+        return out
+
+
+def _entity_type_name(schema: SchemaSet, t: EntityType) -> str:
+    if schema.is_a(t.id, "Project"):
+        return "show"
+    if schema.is_a(t.id, "TypedContext"):
+        return "task"
+    alias = t.raw.get("alias_for")
+    if isinstance(alias, dict):
+        alias = alias.get("id")
+    return (alias if isinstance(alias, str) else t.id).lower()
