@@ -141,6 +141,10 @@ class ProxyCache(Cache):
         """Return the keys of the proxied cache."""
         return self.proxied.keys()
 
+    def clear(self, pattern: Optional[str] = None) -> None:
+        """Clear the proxied cache (only keys matching *pattern* if given)."""
+        self.proxied.clear(pattern=pattern)
+
 
 class LayeredCache(Cache):
     """Several caches used as one, shallowest (fastest) first.
@@ -203,6 +207,11 @@ class LayeredCache(Cache):
         for cache in self.caches:
             keys.update(cache.keys())
         return list(keys)
+
+    def clear(self, pattern: Optional[str] = None) -> None:
+        """Clear every layer (only keys matching *pattern* if given)."""
+        for cache in self.caches:
+            cache.clear(pattern=pattern)
 
 
 class MemoryCache(Cache):

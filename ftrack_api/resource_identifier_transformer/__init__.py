@@ -1,1 +1,3 @@
 """Resource identifier transformers: rewrite identifiers stored by locations."""
+
+__all__: list = []

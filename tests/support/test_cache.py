@@ -318,3 +318,23 @@ def test_memoise_decorator_and_module_defaults() -> None:
     assert triple(3) == 9 and triple(3) == 9
     assert calls.count(("triple", 3)) == 1
     assert not hasattr(cache_module, "memoise_method")
+
+
+def test_layered_and_proxy_clear_reach_every_layer(tmp_path):
+    memory, disk = MemoryCache(), FileCache(str(tmp_path / "layer"))
+    layered = LayeredCache([memory, ProxyCache(disk)])
+    for key in ("task-1", "shot-1"):
+        layered.set(key, "v")
+    layered.clear(pattern="^task")
+    assert memory.keys() == ["shot-1"] and disk.keys() == ["shot-1"]
+    layered.clear()
+    assert memory.keys() == [] and disk.keys() == []
+
+
+def test_memory_cache_clear_keeps_the_same_dict():
+    """The session holds on to the dict of its MemoryCache (private ``_cache``)."""
+    cache = MemoryCache()
+    backing = cache._cache
+    cache.set("a", 1)
+    cache.clear()
+    assert cache._cache is backing and backing == {}
