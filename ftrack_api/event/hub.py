@@ -136,6 +136,8 @@ class EventHub:
         self._inbox: Deque[Event] = collections.deque()
         self._inbox_condition = threading.Condition()
         self._stop_generation = 0
+        self._stop_pending = False
+        self._waiters = 0
 
         self._state_condition = threading.Condition(self._lock)
         self._init_network()
@@ -394,7 +396,18 @@ class EventHub:
             )
         deadline = None if duration is None else time.monotonic() + duration
         with self._inbox_condition:
+            if self._stop_pending:
+                self._stop_pending = False
+                return
             generation = self._stop_generation
+            self._waiters += 1
+        try:
+            self._wait_loop(deadline, generation)
+        finally:
+            with self._inbox_condition:
+                self._waiters -= 1
+
+    def _wait_loop(self, deadline: Optional[float], generation: int) -> None:
         while True:
             with self._inbox_condition:
                 while not self._inbox and self._stop_generation == generation:
@@ -410,10 +423,18 @@ class EventHub:
                 return
 
     def stop_waiting(self) -> None:
-        """Make every running :meth:`wait` return (callable from any thread)."""
+        """Make :meth:`wait` return (callable from any thread).
+
+        Every running :meth:`wait` returns promptly; when none is running the
+        next call to :meth:`wait` returns at once instead (so a stop request
+        racing with the start of :meth:`wait` is never lost).
+        """
         with self._inbox_condition:
-            self._stop_generation += 1
-            self._inbox_condition.notify_all()
+            if self._waiters:
+                self._stop_generation += 1
+                self._inbox_condition.notify_all()
+            else:
+                self._stop_pending = True
 
     def _enqueue(self, event: Event) -> None:
         with self._inbox_condition:

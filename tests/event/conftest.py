@@ -131,3 +131,57 @@ def hubs(broker_server):
             hub.disconnect()
         except Exception:
             pass
+
+
+class Collector:
+    """A subscriber callback that records events and can be waited on."""
+
+    def __init__(self, result=None) -> None:
+        self.events = []
+        self.result = result
+        self._condition = threading.Condition()
+
+    def __call__(self, event):
+        with self._condition:
+            self.events.append(event)
+            self._condition.notify_all()
+        return self.result(event) if callable(self.result) else self.result
+
+    def wait_for(self, count: int = 1, timeout: float = 5.0) -> bool:
+        with self._condition:
+            return self._condition.wait_for(lambda: len(self.events) >= count, timeout)
+
+    def wait_until(self, predicate, timeout: float = 5.0) -> bool:
+        with self._condition:
+            return self._condition.wait_for(lambda: predicate(self.events), timeout)
+
+
+class Pump:
+    """Run ``hub.wait()`` on a thread for the duration of a ``with`` block."""
+
+    def __init__(self, hub) -> None:
+        self.hub = hub
+        self.thread = threading.Thread(target=hub.wait, name="test-pump", daemon=True)
+
+    def __enter__(self) -> "Pump":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.hub.stop_waiting()
+        self.thread.join(2)
+        assert not self.thread.is_alive(), "wait() did not return after stop_waiting()"
+
+
+@pytest.fixture
+def pump():
+    pumps = []
+
+    def start(hub) -> Pump:
+        p = Pump(hub).__enter__()
+        pumps.append(p)
+        return p
+
+    yield start
+    for p in pumps:
+        p.__exit__(None, None, None)
