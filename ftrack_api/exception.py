@@ -39,8 +39,14 @@ class Error(Exception):
         self.details = details if details is not None else {}
         self.traceback = _traceback.format_exc()
 
+    #: When true, :attr:`message` is shown as is (it holds text from elsewhere,
+    #: such as server content, that must not be treated as a template).
+    _literal = False
+
     def __str__(self) -> str:
         message = self.message
+        if self._literal and isinstance(message, str):
+            return message
         if not isinstance(message, str):
             if isinstance(message, (bytes, bytearray)):
                 message = bytes(message).decode("utf-8", "replace")
@@ -100,6 +106,12 @@ class ServerCompatibilityError(ServerError):
     """Raised when the server is not compatible with this client."""
 
     default_message = "The server is not compatible with this client."
+
+
+class ServerVersionTooOldError(ServerCompatibilityError):
+    """The server's version is older than the oldest version this client supports."""
+
+    default_message = "The server version is too old for this client."
 
 
 class NotFoundError(Error):

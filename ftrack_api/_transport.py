@@ -1,0 +1,148 @@
+"""HTTP transport of the JSON batch API over one pooled :class:`requests.Session`.
+
+Errors from :mod:`requests` and from the server are translated here, once,
+into :mod:`ftrack_api.exception` classes (chaining the original error).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any, Callable, Dict, List, Optional
+
+import requests
+import requests.adapters
+
+import ftrack_api.exception
+from ftrack_api._errors_net import ServerUnreachableError
+
+logger = logging.getLogger(__name__)
+
+#: Actions that only read and may therefore be re-sent after a failure.
+IDEMPOTENT_ACTIONS = frozenset(["query_server_information", "query_schemas", "query"])
+
+#: HTTP statuses after which an idempotent request is retried.
+RETRY_STATUSES = frozenset([502, 503, 504])
+
+#: Server exception names that mean the credentials were rejected.
+CREDENTIAL_EXCEPTIONS = frozenset(
+    ["InvalidCredentialsError", "FTAuthenticationError", "AuthenticationError"]
+)
+
+
+def _server_error(cls: type, message: str, **attributes: Any) -> Any:
+    error = cls(message, **attributes)
+    error._literal = True
+    return error
+
+
+class HttpTransport(object):
+    """Send JSON batches to ``<server_url>/api``.
+
+    *timeout* is a callable returning the current timeout in seconds (the
+    session's ``request_timeout`` may change after construction).
+    """
+
+    def __init__(
+        self,
+        server_url: str,
+        auth: Any,
+        headers: Dict[str, str],
+        cookies: Any,
+        timeout: Callable[[], Any],
+        retries: int = 2,
+        backoff: float = 0.1,
+    ) -> None:
+        self.url = server_url + "/api"
+        self.server_url = server_url
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.auth = auth
+        session.headers.update(headers)
+        if cookies:
+            session.cookies.update(cookies)
+        self.session: Optional[requests.Session] = session
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def send(self, body: str, idempotent: bool) -> Any:
+        """POST *body* and return the parsed JSON answer (a list).
+
+        Idempotent requests are retried with exponential backoff on connection
+        errors and on 502/503/504; others are sent exactly once.
+        """
+        attempt = 0
+        while True:
+            session = self.session
+            if session is None:
+                raise ftrack_api.exception.ConnectionClosedError()
+            try:
+                response = session.post(self.url, data=body.encode("ascii"), timeout=self.timeout())
+            except requests.exceptions.ConnectionError as error:
+                if idempotent and attempt < self.retries:
+                    attempt += 1
+                    time.sleep(self.backoff * (2 ** (attempt - 1)))
+                    continue
+                raise ServerUnreachableError(
+                    "Could not reach the ftrack server at {0}: {1}. Check the server URL "
+                    "(FTRACK_SERVER) and your network connection.".format(self.server_url, error),
+                    details={"server_url": self.server_url, "error": error},
+                ) from error
+            if response.status_code in RETRY_STATUSES and idempotent and attempt < self.retries:
+                attempt += 1
+                time.sleep(self.backoff * (2 ** (attempt - 1)))
+                continue
+            return self._parse(response)
+
+    def _parse(self, response: Any) -> Any:
+        status = response.status_code
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            text = response.text
+            excerpt = text if len(text) <= 500 else text[:500] + "..."
+            if status >= 400:
+                raise _server_error(
+                    ftrack_api.exception.ServerUnavailableError,
+                    "The server answered HTTP {0} with a non-JSON page; it may be down or "
+                    "behind a failing proxy. Raw response was: {1}".format(status, excerpt),
+                    content=text,
+                    status_code=status,
+                ) from None
+            raise _server_error(
+                ftrack_api.exception.ServerError,
+                "Server reported error in unexpected format. Raw error was: {0}".format(excerpt),
+                content=text,
+                status_code=status,
+            ) from None
+        if isinstance(data, dict) and "exception" in data:
+            name = data.get("exception")
+            content = data.get("content")
+            cls = ftrack_api.exception.ServerError
+            if name in CREDENTIAL_EXCEPTIONS or status == 401:
+                cls = ftrack_api.exception.InvalidCredentialsError
+            raise _server_error(
+                cls,
+                "Server reported error: {0}({1})".format(name, content),
+                exception_name=name,
+                content=content,
+                error_code=data.get("error_code"),
+                status_code=status,
+            )
+        if status >= 400:
+            raise _server_error(
+                ftrack_api.exception.ServerError,
+                "Server answered HTTP {0} {1} for {2}.".format(status, response.reason, self.url),
+                content=response.text,
+                status_code=status,
+            )
+        return data

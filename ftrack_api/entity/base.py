@@ -1,0 +1,280 @@
+"""Base class of every entity class built from the server's schemas."""
+from __future__ import annotations
+
+import abc
+import collections.abc
+import logging
+from collections import OrderedDict
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import ftrack_api.attribute
+import ftrack_api.exception
+import ftrack_api.operation
+import ftrack_api.symbol
+
+__all__ = ["_EntityBase", "DynamicEntityTypeMetaclass", "Entity"]
+
+NOT_SET = ftrack_api.symbol.NOT_SET
+_LOGGER = logging.getLogger("ftrack_api.entity.base.Entity")
+
+
+class _EntityBase(object):
+    """Common empty base so that mixins can be combined with entity classes."""
+
+    __slots__ = ()
+
+
+class DynamicEntityTypeMetaclass(abc.ABCMeta):
+    """Metaclass of the entity classes built at runtime."""
+
+    def __repr__(cls) -> str:
+        return "<dynamic ftrack class '{0}'>".format(cls.__name__)
+
+
+class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntityTypeMetaclass):
+    """An entity: a mutable mapping of attribute names to values.
+
+    Values are stored compactly in two dictionaries (``_local`` for changes
+    made in this session, ``_remote`` for values known from the server).
+    """
+
+    __slots__ = ("session", "_local", "_remote", "_inflated", "__dict__", "__weakref__")
+
+    entity_type = "Entity"
+    attributes: Any = None
+    primary_key_attributes: Any = None
+    default_projections: Any = None
+
+    def __init__(self, session: Any, data: Optional[Dict[str, Any]] = None, reconstructing: bool = False) -> None:
+        self.session = session
+        self._local: Dict[str, Any] = {}
+        self._remote: Dict[str, Any] = {}
+        self._inflated: set = set()
+        if data is None:
+            data = {}
+        if reconstructing:
+            self._reconstruct(data)
+        else:
+            self._construct(data)
+
+    # -- construction -----------------------------------------------------
+    @property
+    def logger(self) -> logging.Logger:
+        """Logger of the entity."""
+        return _LOGGER
+
+    def _attribute_map(self) -> Dict[str, Any]:
+        attributes = self.attributes
+        if attributes is None:
+            return {}
+        return attributes._by_name
+
+    def _reconstruct(self, data: Dict[str, Any]) -> None:
+        by_name = self._attribute_map()
+        for name, value in data.items():
+            attribute = by_name.get(name)
+            if attribute is None:
+                continue
+            attribute.set_remote_value(self, value)
+
+    def _construct(self, data: Dict[str, Any]) -> None:
+        session = self.session
+        by_name = self._attribute_map()
+        relational: List[Tuple[Any, Any]] = []
+        ScalarAttribute = ftrack_api.attribute.ScalarAttribute
+        with session.operation_recording(False):
+            for name, attribute in by_name.items():
+                if name in data:
+                    continue
+                default = attribute.default_value
+                if callable(default):
+                    default = default(self)
+                if default is not NOT_SET:
+                    attribute.set_local_value(self, default)
+            for name, value in data.items():
+                attribute = by_name.get(name)
+                if attribute is None:
+                    continue
+                if isinstance(attribute, ScalarAttribute):
+                    attribute.set_local_value(self, value)
+                else:
+                    relational.append((attribute, value))
+        if session.record_operations:
+            session.recorded_operations.push(
+                ftrack_api.operation.CreateEntityOperation(
+                    self.entity_type, self._primary_key_no_fetch(), dict(self._local)
+                )
+            )
+        for attribute, value in relational:
+            attribute.set_local_value(self, value)
+
+    # -- identity helpers -------------------------------------------------
+    def _key_values(self) -> Optional[Tuple[str, ...]]:
+        values = []
+        local = self._local
+        remote = self._remote
+        for name in self.primary_key_attributes or ():
+            value = local.get(name, NOT_SET)
+            if value is NOT_SET:
+                value = remote.get(name, NOT_SET)
+                if value is NOT_SET:
+                    return None
+            values.append(str(value))
+        return tuple(values)
+
+    def _primary_key_no_fetch(self) -> "OrderedDict[str, str]":
+        values = self._key_values()
+        if values is None:
+            for name in self.primary_key_attributes or ():
+                if name not in self._local and name not in self._remote:
+                    raise KeyError(
+                        "Missing required value for primary key attribute {0!r} on {1}.".format(
+                            name, self.entity_type
+                        )
+                    )
+        return OrderedDict(zip(self.primary_key_attributes, values))
+
+    def _is_created(self) -> bool:
+        values = self._key_values()
+        if values is None:
+            return False
+        return (
+            self.session.recorded_operations._state_of(self.entity_type, values)
+            is ftrack_api.symbol.CREATED
+        )
+
+    def _may_fetch(self) -> bool:
+        """The single gate deciding whether reading an attribute may query the server."""
+        session = self.session
+        if not session.auto_populate or session.closed:
+            return False
+        return not self._is_created()
+
+    # -- mapping interface ------------------------------------------------
+    def __getitem__(self, key: str) -> Any:
+        attribute = self._attribute_map().get(key)
+        if attribute is None:
+            raise KeyError(key)
+        return attribute.get_value(self)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        attribute = self._attribute_map().get(key)
+        if attribute is None:
+            raise KeyError(key)
+        attribute.set_local_value(self, value)
+
+    def __delitem__(self, key: str) -> None:
+        attribute = self._attribute_map().get(key)
+        if attribute is None:
+            raise KeyError(key)
+        attribute.set_local_value(self, NOT_SET)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._attribute_map().keys()))
+
+    def __len__(self) -> int:
+        return len(self._attribute_map())
+
+    def _populate_unset(self) -> None:
+        if not self._may_fetch():
+            return
+        missing = [
+            name
+            for name, attribute in self._attribute_map().items()
+            if name not in self._local and name not in self._remote
+            and isinstance(attribute, ftrack_api.attribute.ScalarAttribute)
+        ]
+        if missing:
+            self.session.populate([self], ", ".join(missing))
+
+    def values(self) -> List[Any]:  # type: ignore[override]
+        """Return the values of every attribute (one query for unset scalars first)."""
+        self._populate_unset()
+        return [self[name] for name in self]
+
+    def items(self) -> List[Tuple[str, Any]]:  # type: ignore[override]
+        """Return ``(name, value)`` pairs of every attribute."""
+        self._populate_unset()
+        return [(name, self[name]) for name in self]
+
+    def clear(self) -> None:
+        """Unset every local value (recording NOT_SET updates when recording is on)."""
+        for name in list(self._local.keys()):
+            self[name] = NOT_SET
+
+    def merge(self, entity: "Entity", merged: Optional[Dict[Any, Any]] = None) -> List[Dict[str, Any]]:
+        """Copy every known local and remote value of *entity* into this one.
+
+        Nested entities and collections are merged through the session.
+        Returns a list of changes (dicts with ``type``, ``name``, ``old_value``,
+        ``new_value``).
+        """
+        if merged is None:
+            merged = {}
+        changes: List[Dict[str, Any]] = []
+        session = self.session
+        by_name = self._attribute_map()
+        other_map = entity._attribute_map()
+        ordered = sorted(
+            other_map.items(),
+            key=lambda item: not isinstance(item[1], ftrack_api.attribute.ScalarAttribute),
+        )
+        for name, other_attribute in ordered:
+            attribute = by_name.get(name)
+            if attribute is None:
+                continue
+            for kind, source, target in (
+                ("local_attribute", entity._local, self._local),
+                ("remote_attribute", entity._remote, self._remote),
+            ):
+                value = source.get(name, NOT_SET)
+                if value is NOT_SET:
+                    continue
+                value = session._merge_value(value, merged)
+                old_value = target.get(name, NOT_SET)
+                if isinstance(attribute, ftrack_api.attribute.AbstractCollectionAttribute):
+                    value = attribute._adapt(self, value, remote=True)
+                    if kind == "local_attribute":
+                        value.mutable = attribute.mutable
+                if old_value is value:
+                    continue
+                target[name] = value
+                if kind == "local_attribute":
+                    session._mark_dirty(self)
+                changes.append(
+                    {"type": kind, "name": name, "old_value": old_value, "new_value": value}
+                )
+        return changes
+
+    # -- presentation and identity -----------------------------------------
+    def __repr__(self) -> str:
+        return "<dynamic ftrack {0} object {1}>".format(type(self).__name__, id(self))
+
+    def __str__(self) -> str:
+        values = self._key_values()
+        if values is None:
+            text = "Unknown"
+        else:
+            text = ", ".join(values)
+        return "<{0}({1})>".format(type(self).__name__, text)
+
+    def __hash__(self) -> int:
+        values = self._key_values()
+        if values is None:
+            raise KeyError("Entity {0!r} has no primary key; it is not hashable.".format(self))
+        return hash(str((str(self.entity_type), list(values))))
+
+    def __eq__(self, other: Any) -> bool:
+        if not isinstance(other, Entity):
+            return False
+        try:
+            mine = self._key_values()
+            theirs = other._key_values()
+        except (AttributeError, KeyError):
+            return False
+        if mine is None or theirs is None:
+            return self is other
+        return str(self.entity_type) == str(other.entity_type) and mine == theirs
+
+    def __ne__(self, other: Any) -> bool:
+        return not self.__eq__(other)

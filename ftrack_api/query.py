@@ -1,0 +1,141 @@
+"""Lazily paged query results."""
+from __future__ import annotations
+
+import collections.abc
+import re
+from typing import Any, List, Optional
+
+import ftrack_api.exception
+
+__all__ = ["QueryResult"]
+
+
+class QueryResult(collections.abc.Sequence):
+    """The result of ``session.query(expression)``, fetched page by page.
+
+    Nothing is sent until the result is used. An ``offset``/``limit`` written
+    in the expression is honoured: paging starts at that offset and stops
+    after that many rows, with pages never asking for more rows than remain.
+    """
+
+    OFFSET_EXPRESSION = re.compile(r"(?P<offset>offset (?P<value>\d+))")
+    LIMIT_EXPRESSION = re.compile(r"(?P<limit>limit (?P<value>\d+))")
+
+    def __init__(self, session: Any, expression: str, page_size: int = 500) -> None:
+        if not isinstance(page_size, int) or page_size <= 0:
+            raise ValueError("page_size must be a positive integer, not {0!r}.".format(page_size))
+        self._session = session
+        self._results: List[Any] = []
+        expression, self._offset = self._extract(self.OFFSET_EXPRESSION, expression)
+        expression, self._limit = self._extract(self.LIMIT_EXPRESSION, expression)
+        self._expression = expression.strip()
+        self._page_size = page_size
+        if self._limit is not None and self._limit < page_size:
+            self._page_size = max(self._limit, 1)
+        self._next_offset: Optional[int] = self._offset if self._offset is not None else 0
+        if self._limit == 0:
+            self._next_offset = None
+
+    @staticmethod
+    def _extract(pattern: Any, expression: str) -> Any:
+        match = pattern.search(expression)
+        if match is None:
+            return expression, None
+        value = int(match.group("value"))
+        expression = expression[: match.start()] + expression[match.end():]
+        return re.sub(r"\s+$", "", expression), value
+
+    def __repr__(self) -> str:
+        return "<{0} {1!r} ({2} loaded)>".format(type(self).__name__, self._expression, len(self._results))
+
+    def _fetch_more(self) -> None:
+        if self._next_offset is None:
+            return
+        page_size = self._page_size
+        if self._limit is not None:
+            consumed = self._next_offset - (self._offset or 0)
+            remaining = self._limit - consumed
+            if remaining <= 0:
+                self._next_offset = None
+                return
+            page_size = min(page_size, remaining)
+        expression = "{0} offset {1} limit {2}".format(self._expression, self._next_offset, page_size)
+        records, metadata = self._session._query(expression)
+        self._results.extend(records)
+        next_offset = ((metadata or {}).get("next") or {}).get("offset")
+        if next_offset is not None and not records:
+            next_offset = None
+        self._next_offset = next_offset
+        if self._limit is not None and len(self._results) >= self._limit:
+            del self._results[self._limit:]
+            self._next_offset = None
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            start, stop, step = index.start, index.stop, index.step
+            if (start is not None and start < 0) or (stop is not None and stop < 0) or stop is None:
+                self._fetch_all()
+            else:
+                while len(self._results) < stop and self._next_offset is not None:
+                    self._fetch_more()
+            return self._results[index]
+        if index < 0:
+            self._fetch_all()
+        else:
+            while index >= len(self._results) and self._next_offset is not None:
+                self._fetch_more()
+        return self._results[index]
+
+    def _fetch_all(self) -> None:
+        while self._next_offset is not None:
+            self._fetch_more()
+
+    def __len__(self) -> int:
+        self._fetch_all()
+        return len(self._results)
+
+    def __iter__(self) -> Any:
+        index = 0
+        while True:
+            while index >= len(self._results):
+                if self._next_offset is None:
+                    return
+                self._fetch_more()
+            yield self._results[index]
+            index += 1
+
+    def all(self) -> List[Any]:
+        """Fetch every page and return the entities as a list."""
+        self._fetch_all()
+        return list(self._results)
+
+    def first(self) -> Any:
+        """Return the first matching entity (or ``None``) with one ``limit 1`` request.
+
+        :raises ValueError: if the expression already contains a limit.
+        """
+        if self._limit is not None:
+            raise ValueError("Expression already contains a limit clause.")
+        expression = self._expression
+        if self._offset is not None:
+            expression = "{0} offset {1}".format(expression, self._offset)
+        records, _ = self._session._query("{0} limit 1".format(expression))
+        return records[0] if records else None
+
+    def one(self) -> Any:
+        """Return the single matching entity.
+
+        :raises ValueError: if the expression contains a limit or an offset.
+        :raises ftrack_api.exception.NoResultFoundError: if nothing matches.
+        :raises ftrack_api.exception.MultipleResultsFoundError: if several match.
+        """
+        if self._limit is not None:
+            raise ValueError("Expression already contains a limit clause.")
+        if self._offset is not None:
+            raise ValueError("Expression contains an offset clause which does not make sense when selecting a single entity.")
+        records, _ = self._session._query("{0} limit 2".format(self._expression))
+        if not records:
+            raise ftrack_api.exception.NoResultFoundError()
+        if len(records) > 1:
+            raise ftrack_api.exception.MultipleResultsFoundError()
+        return records[0]

@@ -1,0 +1,1066 @@
+"""The :class:`Session`: the entry point of the API.
+
+The session coordinates collaborators that live in their own modules:
+settings (:mod:`ftrack_api._config`), transport (:mod:`ftrack_api._transport`),
+codec (:mod:`ftrack_api._codec`), schema cache (:mod:`ftrack_api._schema`),
+unit of work (:mod:`ftrack_api._unit_of_work`), entity factory
+(:mod:`ftrack_api.entity.factory`) and built-in locations
+(:mod:`ftrack_api._locations`). The identity map (merging server rows into
+cached entities) lives here because it is on the hot path of every query.
+"""
+from __future__ import annotations
+
+import collections.abc
+import datetime
+import json
+import logging
+import os
+import re
+import threading
+import warnings
+import weakref
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+import requests
+import requests.auth
+
+import ftrack_api._codec as _codec
+import ftrack_api._config as _config
+import ftrack_api._schema as _schema
+import ftrack_api._transport as _transport
+import ftrack_api._unit_of_work as _unit_of_work
+import ftrack_api.attribute
+import ftrack_api.cache
+import ftrack_api.collection
+import ftrack_api.entity.base
+import ftrack_api.entity.factory
+import ftrack_api.exception
+import ftrack_api.inspection
+import ftrack_api.operation
+import ftrack_api.query
+import ftrack_api.symbol
+
+__all__ = [
+    "SessionAuthentication",
+    "Session",
+    "AutoPopulatingContext",
+    "OperationRecordingContext",
+    "OperationPayload",
+]
+
+NOT_SET = ftrack_api.symbol.NOT_SET
+MINIMUM_SERVER_VERSION = (3, 3, 11)
+
+
+class SessionAuthentication(requests.auth.AuthBase):
+    """Attach the ``ftrack-api-key`` and ``ftrack-user`` headers to every request."""
+
+    def __init__(self, api_key: str, api_user: str) -> None:
+        self.api_key = api_key
+        self.api_user = api_user
+        super().__init__()
+
+    def __call__(self, request: Any) -> Any:
+        request.headers.update({"ftrack-api-key": self.api_key, "ftrack-user": self.api_user})
+        return request
+
+
+class AutoPopulatingContext(object):
+    """Context manager setting ``session.auto_populate`` (this thread only) and restoring it."""
+
+    def __init__(self, session: "Session", auto_populate: bool) -> None:
+        self._session = session
+        self._auto_populate = auto_populate
+        self._previous: Any = None
+
+    def __enter__(self) -> None:
+        self._previous = self._session.auto_populate
+        self._session.auto_populate = self._auto_populate
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        self._session.auto_populate = self._previous
+
+
+class OperationRecordingContext(object):
+    """Context manager setting ``session.record_operations`` (this thread only) and restoring it."""
+
+    def __init__(self, session: "Session", record_operations: bool) -> None:
+        self._session = session
+        self._record_operations = record_operations
+        self._previous: Any = None
+
+    def __enter__(self) -> None:
+        self._previous = self._session.record_operations
+        self._session.record_operations = self._record_operations
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        self._session.record_operations = self._previous
+
+
+class OperationPayload(collections.abc.MutableMapping):
+    """A payload of a commit batch (a mapping)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._data: Dict[str, Any] = dict(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return "<{0} {1}>".format(type(self).__name__, self._data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._data[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class _ThreadFlags(threading.local):
+    def __init__(self, auto_populate: bool) -> None:
+        self.auto_populate = auto_populate
+        self.record_operations = True
+
+
+def _quote(value: Any) -> str:
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return '"{0}"'.format(text)
+
+
+def _event(topic: str, data: Dict[str, Any]) -> Any:
+    import ftrack_api.event.base
+
+    return ftrack_api.event.base.Event(topic=topic, data=data)
+
+
+class Session(object):
+    """A connection to an ftrack server.
+
+    All arguments are optional and fall back to environment variables:
+    *server_url* to ``FTRACK_SERVER``, *api_key* to ``FTRACK_API_KEY`` (or the
+    legacy ``FTRACK_APIKEY`` when ``FTRACK_API_KEY`` is absent) and *api_user*
+    to ``FTRACK_API_USER`` (else the login name). A missing value raises
+    :exc:`TypeError` naming it.
+
+    *cache* is a :class:`ftrack_api.cache.Cache` or a callable taking the
+    session and returning one (or None); it becomes the second layer of
+    :attr:`cache`. *schema_cache_path* is the directory of the schema cache
+    (``FTRACK_API_SCHEMA_CACHE_PATH``, else the user cache directory);
+    ``False`` disables it. *event_hub_class* (keyword only) selects the event
+    hub class (default :attr:`event_hub_class`).
+    """
+
+    #: Class used for :attr:`event_hub`; override in a subclass or pass
+    #: ``event_hub_class=`` to the constructor.
+    event_hub_class: Any = None
+
+    #: Maximum number of operations sent in one request by :meth:`commit`.
+    max_operations_per_request = _unit_of_work.MAX_OPERATIONS_PER_REQUEST
+
+    def __init__(
+        self,
+        server_url: Optional[str] = None,
+        api_key: Optional[str] = None,
+        api_user: Optional[str] = None,
+        auto_populate: bool = True,
+        plugin_paths: Optional[List[str]] = None,
+        cache: Any = None,
+        cache_key_maker: Any = None,
+        auto_connect_event_hub: bool = False,
+        schema_cache_path: Any = None,
+        plugin_arguments: Optional[Dict[str, Any]] = None,
+        timeout: float = 60,
+        cookies: Optional[Mapping[str, str]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+        strict_api: bool = False,
+        *,
+        event_hub_class: Any = None,
+    ) -> None:
+        self.logger = logging.getLogger(__name__ + "." + type(self).__name__)
+        self._closed = False
+        self._settings = _config.resolve(
+            server_url, api_key, api_user, plugin_paths, cookies, headers, strict_api
+        )
+        self._server_url = self._settings.server_url
+        self._api_key = self._settings.api_key
+        self._api_user = self._settings.api_user
+        self.request_timeout = timeout
+        self._timezone_support = True
+
+        self.recorded_operations = ftrack_api.operation.Operations()
+        self._flags = _ThreadFlags(bool(auto_populate))
+        self._thread_lock = threading.RLock()
+        self._dirty: Dict[int, Any] = {}
+        self._auto_connect_thread: Optional[threading.Thread] = None
+
+        self.cache_key_maker = cache_key_maker or ftrack_api.cache.StringKeyMaker()
+        self._fast_keys = type(self.cache_key_maker) is ftrack_api.cache.StringKeyMaker
+        self._local_cache = ftrack_api.cache.MemoryCache()
+        self._identity: Dict[Any, Any] = self._local_cache._cache
+        self.cache = ftrack_api.cache.LayeredCache([self._local_cache])
+        if cache is not None:
+            if callable(cache) and not isinstance(cache, ftrack_api.cache.Cache):
+                cache = cache(self)
+            if cache is not None:
+                self.cache.caches.append(cache)
+        self._single_layer = len(self.cache.caches) == 1
+
+        self._transport = _transport.HttpTransport(
+            self._server_url,
+            SessionAuthentication(self._api_key, self._api_user),
+            dict(self._settings.headers, **{"content-type": "application/json", "accept": "application/json"}),
+            self._settings.cookies,
+            lambda: self.request_timeout,
+        )
+        self.schemas: List[Any] = []
+        self.types: Dict[str, Any] = {}
+
+        self._server_information = self._call(
+            [{"action": "query_server_information"}], idempotent=True
+        )[0]
+        self._timezone_support = bool(self._server_information.get("is_timezone_support_enabled", True))
+        self.check_server_compatibility()
+
+        hub_class = event_hub_class or type(self).event_hub_class
+        if hub_class is None:
+            from ftrack_api.event.hub import EventHub
+
+            hub_class = EventHub
+        self._event_hub = hub_class(
+            self._server_url,
+            self._api_user,
+            self._api_key,
+            headers=dict(self._settings.headers),
+            cookies=dict(self._transport.session.cookies.get_dict()) if self._transport.session else {},
+        )
+        if auto_connect_event_hub:
+            self._event_hub.init_connection()
+            self._auto_connect_thread = self._event_hub.connect_in_background()
+
+        self._plugin_paths = self._settings.plugin_paths
+        self._plugin_arguments = dict(plugin_arguments or {})
+        self._discover_plugins(plugin_arguments=self._plugin_arguments)
+
+        self._schema_cache_file = _schema.resolve_cache_path(schema_cache_path)
+        self.schemas = self._load_schemas(self._schema_cache_file)
+        self.types = self._build_entity_type_classes(self.schemas)
+
+        try:
+            from ftrack_api import _centralized_storage_scenario as scenario
+
+            scenario.register(self)
+        except Exception:  # pragma: no cover - defensive
+            self.logger.debug("Could not register the centralized storage scenario.", exc_info=True)
+        self._configure_locations()
+        self._event_hub.publish(_event("ftrack.api.session.ready", {"session": self}), synchronous=True)
+
+    # ------------------------------------------------------------------
+    # Properties and flags
+    # ------------------------------------------------------------------
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return "<{0} {1} as {2}{3}>".format(
+            type(self).__name__, self._server_url, self._api_user, " (closed)" if self._closed else ""
+        )
+
+    @property
+    def auto_populate(self) -> bool:
+        """Whether reading an unloaded attribute fetches it (per thread)."""
+        return self._flags.auto_populate
+
+    @auto_populate.setter
+    def auto_populate(self, value: bool) -> None:
+        self._flags.auto_populate = bool(value)
+
+    @property
+    def record_operations(self) -> bool:
+        """Whether changes are recorded as operations (per thread)."""
+        return self._flags.record_operations
+
+    @record_operations.setter
+    def record_operations(self, value: bool) -> None:
+        self._flags.record_operations = bool(value)
+
+    def auto_populating(self, auto_populate: bool) -> AutoPopulatingContext:
+        """Return a context manager setting :attr:`auto_populate` for this thread."""
+        return AutoPopulatingContext(self, auto_populate)
+
+    def operation_recording(self, record_operations: bool) -> OperationRecordingContext:
+        """Return a context manager setting :attr:`record_operations` for this thread."""
+        return OperationRecordingContext(self, record_operations)
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` has been called."""
+        return self._closed
+
+    @property
+    def server_information(self) -> Dict[str, Any]:
+        """A copy of the server information."""
+        return dict(self._server_information)
+
+    @property
+    def server_url(self) -> str:
+        """The server URL (without trailing slash)."""
+        return self._server_url
+
+    @property
+    def api_user(self) -> str:
+        """The API user name."""
+        return self._api_user
+
+    @property
+    def api_key(self) -> str:
+        """The API key."""
+        return self._api_key
+
+    @property
+    def event_hub(self) -> Any:
+        """The event hub."""
+        return self._event_hub
+
+    @property
+    def _request(self) -> requests.Session:
+        if self._closed or self._transport.session is None:
+            raise ftrack_api.exception.ConnectionClosedError()
+        return self._transport.session
+
+    def _entities_in_state(self, state: Any) -> List[Any]:
+        result = []
+        for (entity_type, values), current in list(self.recorded_operations._states.items()):
+            if current is not state:
+                continue
+            entity = self._identity.get(self._identity_key(entity_type, values))
+            if entity is not None:
+                result.append(entity)
+        return result
+
+    @property
+    def created(self) -> List[Any]:
+        """Cached entities created but not committed yet."""
+        return self._entities_in_state(ftrack_api.symbol.CREATED)
+
+    @property
+    def modified(self) -> List[Any]:
+        """Cached entities modified but not committed yet."""
+        return self._entities_in_state(ftrack_api.symbol.MODIFIED)
+
+    @property
+    def deleted(self) -> List[Any]:
+        """Cached entities deleted but not committed yet."""
+        return self._entities_in_state(ftrack_api.symbol.DELETED)
+
+    # ------------------------------------------------------------------
+    # Compatibility and lifecycle
+    # ------------------------------------------------------------------
+    def check_server_compatibility(self) -> None:
+        """Raise :exc:`~ftrack_api.exception.ServerCompatibilityError` for unsupported servers."""
+        version = self._server_information.get("version")
+        if version is None:
+            raise ftrack_api.exception.ServerCompatibilityError("Could not determine server version.")
+        if version == "dev":
+            return
+        match = re.match(r"(\d+)\.(\d+)\.(\d+)", str(version))
+        if not match:
+            return
+        found = tuple(int(part) for part in match.groups())
+        if found < MINIMUM_SERVER_VERSION:
+            error = ftrack_api.exception.ServerVersionTooOldError(
+                "Server version {0!r} is not supported by this client; the minimum supported "
+                "version is {1!r}. Upgrade the ftrack server.".format(found, MINIMUM_SERVER_VERSION)
+            )
+            error._literal = True
+            raise error
+
+    def close(self) -> None:
+        """Close the session: drop pending operations and cache, close connections and the hub."""
+        if self._closed:
+            self.logger.debug("Session already closed.")
+            return
+        self._closed = True
+        if len(self.recorded_operations):
+            self.logger.warning("Closing session with pending operations not persisted.")
+        self.recorded_operations.clear()
+        self._dirty.clear()
+        self._local_cache.clear()
+        self._transport.close()
+        hub = getattr(self, "_event_hub", None)
+        if hub is not None:
+            try:
+                hub.disconnect()
+            except ftrack_api.exception.EventHubConnectionError:
+                pass
+            except Exception:
+                self.logger.debug("Event hub disconnect failed.", exc_info=True)
+        thread = self._auto_connect_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
+
+    def reset(self) -> None:
+        """Drop pending operations and the memory cache; configure locations again."""
+        if len(self.recorded_operations):
+            self.logger.warning("Resetting session with pending operations not persisted.")
+        self.recorded_operations.clear()
+        self._dirty.clear()
+        self._local_cache.clear()
+        self._configure_locations()
+        self._event_hub.publish(_event("ftrack.api.session.reset", {"session": self}), synchronous=True)
+
+    def rollback(self) -> None:
+        """Forget every pending change: created entities leave the cache, local values are dropped."""
+        with self._thread_lock, self.auto_populating(False), self.operation_recording(False):
+            for operation in self.recorded_operations:
+                if isinstance(operation, ftrack_api.operation.CreateEntityOperation):
+                    key = self._identity_key(
+                        operation.entity_type, tuple(str(v) for v in operation.entity_key.values())
+                    )
+                    try:
+                        self.cache.remove(key)
+                    except KeyError:
+                        pass
+            for entity in list(self._dirty.values()):
+                self._restore_remote(entity)
+            self._dirty.clear()
+            self.recorded_operations.clear()
+
+    @staticmethod
+    def _restore_remote(entity: Any) -> None:
+        entity._local.clear()
+        for value in entity._remote.values():
+            if isinstance(value, ftrack_api.collection.Collection):
+                value._detached = False
+
+    # ------------------------------------------------------------------
+    # Identity map
+    # ------------------------------------------------------------------
+    def _identity_key(self, entity_type: str, values: Sequence[str]) -> Any:
+        if self._fast_keys:
+            return str((entity_type, list(values)))
+        return self.cache_key_maker.key((entity_type, list(values)))
+
+    def _cache_lookup(self, key: Any) -> Any:
+        entity = self._identity.get(key)
+        if entity is not None or self._single_layer:
+            return entity
+        try:
+            entity = self.cache.get(key)
+        except KeyError:
+            return None
+        if isinstance(entity, ftrack_api.entity.base.Entity) and entity.session is not self:
+            entity.session = self
+        return entity
+
+    def _cache_store(self, key: Any, entity: Any) -> None:
+        if self._single_layer:
+            self._identity[key] = entity
+        else:
+            self.cache.set(key, entity)
+
+    def _is_attached(self, entity: Any) -> bool:
+        values = entity._key_values()
+        if values is None:
+            return False
+        return self._identity.get(self._identity_key(entity.entity_type, values)) is entity
+
+    def _mark_dirty(self, entity: Any) -> None:
+        self._dirty[id(entity)] = entity
+
+    def _entity_class(self, entity_type: str) -> Any:
+        cls = self.types.get(entity_type)
+        if cls is None:
+            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+        return cls
+
+    def _merge_rows(self, rows: List[Any]) -> List[Any]:
+        merged: Dict[Any, Any] = {}
+        merge_row = self._merge_row
+        with self._thread_lock:
+            return [merge_row(row, merged) for row in rows]
+
+    def _merge_row(self, row: Dict[str, Any], merged: Dict[Any, Any]) -> Any:
+        """Merge one server row (raw parsed JSON) into the identity map and return the entity."""
+        entity_type = row["__entity_type__"]
+        cls = self.types.get(entity_type)
+        if cls is None:
+            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+        try:
+            values = tuple([str(row[name]) for name in cls.primary_key_attributes])
+        except KeyError as error:
+            raise ftrack_api.exception.ServerError(
+                "Server returned a {0} without its primary key {1}.".format(entity_type, error)
+            ) from None
+        key = self._identity_key(entity_type, values)
+        entity = merged.get(key)
+        new = False
+        if entity is None:
+            entity = self._cache_lookup(key)
+            if entity is None:
+                entity = cls(self, None, True)
+                new = True
+            merged[key] = entity
+        by_name = cls.attributes._by_name
+        remote = entity._remote
+        Collection = ftrack_api.collection.Collection
+        for name, value in row.items():
+            attribute = by_name.get(name)
+            if attribute is None:
+                continue
+            kind = value.__class__
+            if kind is dict:
+                if "__entity_type__" in value:
+                    value = self._merge_row(value, merged)
+                elif "__type__" in value:
+                    value = _codec.decode_value(self, value, self._detached_entity)
+            elif kind is list and isinstance(attribute, ftrack_api.attribute.AbstractCollectionAttribute):
+                value = Collection(
+                    entity,
+                    attribute,
+                    mutable=attribute._mutable,
+                    data=[self._merge_row(item, merged) for item in value],
+                )
+            remote[name] = value
+        if new or not self._single_layer:
+            self._cache_store(key, entity)
+        return entity
+
+    def _detached_entity(self, entity_type: str, data: Dict[str, Any]) -> Any:
+        cls = self._entity_class(entity_type)
+        return cls(self, data, reconstructing=True)
+
+    def merge(self, value: Any, merged: Optional[Dict[Any, Any]] = None) -> Any:
+        """Merge *value* into the session and return the attached result.
+
+        Entities are merged into the cached instance with the same identity (a
+        new attached instance is created when none is cached); collections give
+        plain lists of merged entities; other values are returned unchanged.
+        """
+        if merged is None:
+            merged = {}
+        with self._thread_lock, self.operation_recording(False):
+            return self._merge_value(value, merged)
+
+    def _merge_value(self, value: Any, merged: Dict[Any, Any]) -> Any:
+        if isinstance(value, ftrack_api.entity.base.Entity):
+            return self._merge_entity(value, merged)
+        if isinstance(value, ftrack_api.collection.Collection):
+            return [self._merge_value(item, merged) for item in value._data]
+        if isinstance(value, ftrack_api.collection.MappedCollectionProxy):
+            return [self._merge_value(item, merged) for item in value.collection._data]
+        if isinstance(value, list) and value and isinstance(value[0], ftrack_api.entity.base.Entity):
+            return [self._merge_value(item, merged) for item in value]
+        return value
+
+    def _merge_entity(self, entity: Any, merged: Dict[Any, Any]) -> Any:
+        values = entity._key_values()
+        if values is None:
+            raise KeyError("Cannot merge {0!r}: its primary key is not set.".format(entity))
+        key = self._identity_key(entity.entity_type, values)
+        attached = merged.get(key)
+        if attached is not None:
+            return attached
+        attached = self._cache_lookup(key)
+        if attached is None:
+            if entity.session is self and entity._attribute_map() is self._entity_class(entity.entity_type).attributes._by_name and not self._refers_detached(entity):
+                attached = entity
+            else:
+                attached = self._entity_class(entity.entity_type)(self, None, True)
+            merged[key] = attached
+            self._cache_store(key, attached)
+        else:
+            merged[key] = attached
+        if attached is not entity:
+            attached.merge(entity, merged)
+            if not self._single_layer:
+                self._cache_store(key, attached)
+        return attached
+
+    def _refers_detached(self, entity: Any) -> bool:
+        for storage in (entity._local, entity._remote):
+            for value in storage.values():
+                if isinstance(value, ftrack_api.entity.base.Entity) and not self._is_attached(value):
+                    return True
+                if isinstance(value, ftrack_api.collection.Collection):
+                    if any(not self._is_attached(item) for item in value._data):
+                        return True
+        return False
+
+    # ------------------------------------------------------------------
+    # Data methods
+    # ------------------------------------------------------------------
+    def create(self, entity_type: str, data: Optional[Dict[str, Any]] = None, reconstructing: bool = False) -> Any:
+        """Create an entity of *entity_type* from *data* and return the cached instance.
+
+        Unless *reconstructing*, a create operation is recorded and the entity
+        is persisted on the next :meth:`commit`.
+        """
+        cls = self._entity_class(entity_type)
+        with self._thread_lock:
+            instance = cls(self, data, reconstructing=reconstructing)
+            values = instance._key_values()
+            if values is None:
+                return instance
+            key = self._identity_key(cls.entity_type, values)
+            existing = self._cache_lookup(key)
+            if existing is None or existing is instance:
+                if not self._refers_detached(instance):
+                    self._cache_store(key, instance)
+                    return instance
+            return self.merge(instance)
+
+    def ensure(self, entity_type: str, data: Dict[str, Any], identifying_keys: Optional[Sequence[str]] = None) -> Any:
+        """Return the entity matching *data* on *identifying_keys*, creating or updating it.
+
+        String values are escaped in the query, so quotes and backslashes are
+        safe. Commits when something was created or changed.
+        """
+        if identifying_keys is None:
+            identifying_keys = list(data.keys())
+        identifying_keys = list(identifying_keys)
+        if not identifying_keys:
+            raise ValueError(
+                "Could not determine any identifying data to check against when ensuring "
+                "{0!r} with data {1!r}. Identifying keys: {2!r}".format(entity_type, data, identifying_keys)
+            )
+        cls = self._entity_class(entity_type)
+        criteria = []
+        for key in identifying_keys:
+            value = data[key]
+            criteria.append(self._criterion(key, value))
+        expression = "{0} where {1}".format(cls.entity_type, " and ".join(criteria))
+        try:
+            entity = self.query(expression).one()
+        except ftrack_api.exception.NoResultFoundError:
+            entity = self.create(entity_type, data)
+            self.commit()
+            return entity
+        changed = False
+        for key, value in data.items():
+            if entity[key] != value:
+                entity[key] = value
+                changed = True
+        if changed:
+            self.commit()
+        return entity
+
+    def _criterion(self, key: str, value: Any) -> str:
+        if isinstance(value, ftrack_api.entity.base.Entity):
+            values = value._key_values() or ()
+            parts = [
+                "{0}.{1} is {2}".format(key, name, _quote(item))
+                for name, item in zip(value.primary_key_attributes, values)
+            ]
+            return " and ".join(parts)
+        if isinstance(value, str):
+            return "{0} is {1}".format(key, _quote(value))
+        if _codec._is_arrow(value):
+            value = value.datetime
+        if isinstance(value, datetime.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+            return '{0} is "{1}"'.format(key, value.replace(microsecond=0).isoformat())
+        if isinstance(value, datetime.date):
+            return '{0} is "{1}"'.format(key, value.isoformat())
+        return "{0} is {1}".format(key, value)
+
+    def delete(self, entity: Any) -> None:
+        """Mark *entity* for deletion on the next :meth:`commit`."""
+        if self.record_operations:
+            self.recorded_operations.push(
+                ftrack_api.operation.DeleteEntityOperation(entity.entity_type, entity._primary_key_no_fetch())
+            )
+
+    def get(self, entity_type: str, entity_key: Any) -> Any:
+        """Return the entity of *entity_type* with primary key *entity_key*, or None.
+
+        *entity_key* is a value or, for composite keys, a sequence of values in
+        primary key order. The cache is checked first.
+        """
+        cls = self.types[entity_type]
+        if isinstance(entity_key, (str, bytes)) or not isinstance(entity_key, collections.abc.Sequence):
+            entity_key = [entity_key]
+        names = cls.primary_key_attributes
+        if len(entity_key) != len(names):
+            raise ValueError(
+                "Incompatible entity_key {0!r} supplied. Entity type {1} expects a primary key "
+                "composed of {2}.".format(entity_key, entity_type, ", ".join(names))
+            )
+        values = tuple(str(value) for value in entity_key)
+        entity = self._cache_lookup(self._identity_key(cls.entity_type, values))
+        if entity is not None:
+            return entity
+        condition = " and ".join("{0} is {1}".format(name, _quote(value)) for name, value in zip(names, values))
+        return self.query("{0} where ({1})".format(entity_type, condition)).first()
+
+    def query(self, expression: str, page_size: int = 500) -> ftrack_api.query.QueryResult:
+        """Return a lazy :class:`~ftrack_api.query.QueryResult` for *expression*.
+
+        Without a leading ``select``, the type's default projections are added.
+        """
+        if not isinstance(expression, str):
+            raise TypeError("expression must be a string, not {0!r}.".format(type(expression).__name__))
+        if not expression.startswith("select"):
+            entity_type = expression.split(" ", 1)[0]
+            cls = self.types[entity_type]
+            projections = list(cls.default_projections or []) or list(cls.primary_key_attributes)
+            expression = "select {0} from {1}".format(", ".join(projections), expression)
+        return ftrack_api.query.QueryResult(self, expression, page_size=page_size)
+
+    def _query(self, expression: str) -> Tuple[List[Any], Dict[str, Any]]:
+        result = self._call([{"action": "query", "expression": expression}], idempotent=True)[0]
+        return self._merge_rows(result.get("data") or []), result.get("metadata") or {}
+
+    def populate(self, entities: Any, projections: str) -> None:
+        """Fetch *projections* (a comma separated string) for *entities* in one query.
+
+        Entities created in this session (not committed yet) are skipped;
+        locally set values are never overwritten.
+        """
+        if isinstance(entities, ftrack_api.entity.base.Entity):
+            entities = [entities]
+        else:
+            entities = list(entities)
+        entities = [entity for entity in entities if not entity._is_created()]
+        if not entities:
+            return
+        first = entities[0]
+        names = first.primary_key_attributes
+        keys = []
+        for entity in entities:
+            values = entity._key_values()
+            if values is not None:
+                keys.append(values)
+        if not keys:
+            return
+        if len(names) == 1:
+            if len(keys) == 1:
+                condition = "{0} is {1}".format(names[0], _quote(keys[0][0]))
+            else:
+                condition = "{0} in ({1})".format(names[0], ", ".join(_quote(k[0]) for k in keys))
+        else:
+            condition = " or ".join(
+                "({0})".format(" and ".join("{0} is {1}".format(n, _quote(v)) for n, v in zip(names, k)))
+                for k in keys
+            )
+        if isinstance(projections, (list, tuple)):
+            projections = ", ".join(projections)
+        self.query("select {0} from {1} where {2}".format(projections, first.entity_type, condition)).all()
+
+    # ------------------------------------------------------------------
+    # Commit
+    # ------------------------------------------------------------------
+    def commit(self) -> None:
+        """Persist the recorded operations (optimised, split into requests when large).
+
+        On failure the operations stay recorded and the session stays usable
+        (call :meth:`rollback` to discard them).
+        """
+        with self._thread_lock:
+            operations = self.recorded_operations._snapshot()
+            with self.auto_populating(False):
+                batch = _unit_of_work.compile_batch(operations)
+        if not batch:
+            self.recorded_operations._remove(operations)
+            return
+        results: List[Any] = []
+        for chunk in _unit_of_work.split_batch(batch, self.max_operations_per_request):
+            results.extend(self._call(chunk, idempotent=False))
+        self.recorded_operations._remove(operations)
+        with self._thread_lock, self.auto_populating(False), self.operation_recording(False):
+            for entity in list(self._dirty.values()):
+                self._promote_local(entity)
+            self._dirty.clear()
+            rows = []
+            for payload, result in zip(batch, results):
+                action = payload["action"]
+                if action == "delete":
+                    key = self._identity_key(payload["entity_type"], tuple(payload["entity_key"]))
+                    try:
+                        self.cache.remove(key)
+                    except KeyError:
+                        pass
+                elif isinstance(result, dict) and isinstance(result.get("data"), dict):
+                    rows.append(result["data"])
+            self._merge_rows(rows)
+
+    @staticmethod
+    def _promote_local(entity: Any) -> None:
+        local = entity._local
+        if not local:
+            return
+        remote = entity._remote
+        for name, value in local.items():
+            if isinstance(value, ftrack_api.collection.Collection):
+                value._detached = False
+            remote[name] = value
+        local.clear()
+
+    # ------------------------------------------------------------------
+    # Transport and codec
+    # ------------------------------------------------------------------
+    def _call(self, data: List[Dict[str, Any]], idempotent: Optional[bool] = None) -> Any:
+        if self._closed:
+            raise ftrack_api.exception.ConnectionClosedError()
+        if idempotent is None:
+            idempotent = all(
+                isinstance(item, Mapping) and item.get("action") in _transport.IDEMPOTENT_ACTIONS
+                for item in data
+            )
+        body = self.encode(data, entity_attribute_strategy="modified_only")
+        return self._transport.send(body, idempotent=idempotent)
+
+    def call(self, data: List[Dict[str, Any]]) -> List[Any]:
+        """Send the list of actions *data* and return the decoded results (one per action)."""
+        result = self._call(data)
+        with self.operation_recording(False):
+            return _codec.decode_value(self, result, self._detached_entity)
+
+    def encode(self, data: Any, entity_attribute_strategy: str = "set_only") -> str:
+        """Return *data* as JSON; entities are encoded with *entity_attribute_strategy*.
+
+        Strategies: ``all``, ``set_only``, ``modified_only``, ``persisted_only``.
+        """
+        return _codec.Encoder(self, entity_attribute_strategy).encode(data)
+
+    def decode(self, string: str) -> Any:
+        """Decode JSON *string*; entities become new (unattached) entity instances."""
+        with self.operation_recording(False):
+            return _codec.decode_value(self, json.loads(string), self._detached_entity)
+
+    def entity_reference(self, entity: Any) -> Dict[str, Any]:
+        """Return the reference form ``{"__entity_type__": ..., <pk>: ...}`` of *entity*."""
+        return _codec.entity_reference(entity)
+
+    # ------------------------------------------------------------------
+    # Schemas, types, plugins and locations
+    # ------------------------------------------------------------------
+    def _discover_plugins(self, plugin_arguments: Optional[Dict[str, Any]] = None) -> None:
+        from ftrack_api import plugin
+
+        plugin.discover(self._plugin_paths, [self], plugin_arguments or {})
+
+    def _load_schemas(self, schema_cache_path: Any) -> List[Any]:
+        server_hash = self._server_information.get("schema_hash")
+        cached = _schema.read_cache(schema_cache_path) if schema_cache_path else None
+        if cached is not None and server_hash and _schema.schema_hash(cached) == server_hash:
+            return cached
+        schemas = self._call([{"action": "query_schemas"}], idempotent=True)[0]
+        if schema_cache_path:
+            _schema.write_cache(schema_cache_path, schemas)
+        return schemas
+
+    def _build_entity_type_classes(self, schemas: List[Any]) -> Dict[str, Any]:
+        factory = ftrack_api.entity.factory.StandardFactory()
+        types: Dict[str, Any] = {}
+        hub = self._event_hub
+        for schema in schemas:
+            results = hub.publish(
+                _event(
+                    "ftrack.api.session.construct-entity-type",
+                    {"schema": schema, "schemas": schemas},
+                ),
+                synchronous=True,
+            )
+            results = [result for result in results or [] if result is not None]
+            if not results:
+                entity_class = factory.create(schema)
+            elif len(results) > 1:
+                raise ValueError(
+                    "Expected single entity type to represent schema {0!r} but received {1} "
+                    "entity types instead.".format(schema["id"], len(results))
+                )
+            else:
+                entity_class = results[0]
+            types[entity_class.entity_type] = entity_class
+        return types
+
+    def _configure_locations(self) -> None:
+        from ftrack_api import _locations
+
+        _locations.configure_locations(self)
+
+    # ------------------------------------------------------------------
+    # Server actions
+    # ------------------------------------------------------------------
+    def reset_remote(self, reset_type: str, entity: Any = None) -> Any:
+        """Reset a remote value (for example ``"api_key"``) and return the result data."""
+        payload: Dict[str, Any] = {"action": "reset_remote", "reset_type": reset_type}
+        if entity is not None:
+            payload.update({"entity_type": entity.entity_type, "entity_key": entity["id"]})
+        return self.call([payload])[0]["data"]
+
+    def _feature_call(self, payloads: List[Dict[str, Any]], action: str) -> Any:
+        try:
+            return self.call(payloads)
+        except ftrack_api.exception.ServerError as error:
+            if "Invalid action u'{0}'".format(action) in str(error.message):
+                raise ftrack_api.exception.ServerCompatibilityError(
+                    "Server version {0!r} does not support {1!r}; upgrade the server.".format(
+                        self._server_information.get("version"), action
+                    )
+                ) from error
+            raise
+
+    def get_widget_url(self, name: str, entity: Any = None, theme: Optional[str] = None) -> str:
+        """Return the URL of the widget *name* (optionally for *entity*)."""
+        payload: Dict[str, Any] = {"action": "get_widget_url", "name": name, "theme": theme}
+        if entity is not None:
+            payload.update({"entity_type": entity.entity_type, "entity_key": list(entity._key_values() or ())})
+        return self._feature_call([payload], "get_widget_url")[0]["widget_url"]
+
+    def encode_media(self, media: Any, version_id: Optional[str] = None, keep_original: Any = "auto") -> Any:
+        """Encode *media* (a path or a FileComponent) for review and return the ``Job``."""
+        if isinstance(media, str):
+            if keep_original == "auto":
+                keep_original = False
+            data: Dict[str, Any] = {}
+            if keep_original and version_id:
+                data["version_id"] = version_id
+            server = self.get("Location", ftrack_api.symbol.SERVER_LOCATION_ID)
+            component = self.create_component(media, data=data, location=server)
+            self.commit()
+        elif isinstance(media, ftrack_api.entity.base.Entity) and media.entity_type == "FileComponent":
+            component = media
+            if keep_original == "auto":
+                keep_original = True
+        else:
+            raise ValueError("Unable to encode media of type: {0}".format(type(media)))
+        result = self._feature_call(
+            [
+                {
+                    "action": "encode_media",
+                    "component_id": component["id"],
+                    "version_id": version_id,
+                    "keep_original": bool(keep_original),
+                }
+            ],
+            "encode_media",
+        )
+        return self.get("Job", result[0]["job_id"])
+
+    def get_upload_metadata(self, component_id: str, file_name: str, file_size: int, checksum: Optional[str] = None) -> Any:
+        """Return upload metadata (``url`` and ``headers``) for a component's file."""
+        return self._feature_call(
+            [
+                {
+                    "action": "get_upload_metadata",
+                    "component_id": component_id,
+                    "file_name": file_name,
+                    "file_size": file_size,
+                    "checksum": checksum,
+                }
+            ],
+            "get_upload_metadata",
+        )[0]
+
+    def send_user_invite(self, user: Any) -> None:
+        """Send an invitation e-mail to *user*."""
+        self.send_user_invites([user])
+
+    def send_user_invites(self, users: Sequence[Any]) -> None:
+        """Send invitation e-mails to *users*."""
+        self._feature_call(
+            [{"action": "send_user_invite", "user_id": user["id"]} for user in users], "send_user_invite"
+        )
+
+    def send_review_session_invite(self, invitee: Any) -> None:
+        """Send a review session invitation to *invitee*."""
+        self.send_review_session_invites([invitee])
+
+    def send_review_session_invites(self, invitees: Sequence[Any]) -> None:
+        """Send review session invitations to *invitees*."""
+        self._feature_call(
+            [
+                {"action": "send_review_session_invite", "review_session_invitee_id": invitee["id"]}
+                for invitee in invitees
+            ],
+            "send_review_session_invite",
+        )
+
+    # ------------------------------------------------------------------
+    # Locations and components
+    # ------------------------------------------------------------------
+    def pick_location(self, component: Any = None) -> Any:
+        """Return the preferred accessible location (for *component* when given)."""
+        if component is not None:
+            return self.pick_locations([component])[0]
+        locations = [loc for loc in self.query("Location").all() if getattr(loc, "accessor", NOT_SET)]
+        locations.sort(key=lambda loc: loc.priority)
+        return locations[0] if locations else None
+
+    def pick_locations(self, components: Sequence[Any]) -> List[Any]:
+        """Return, per component, the preferred accessible location holding it (or None)."""
+        locations = [loc for loc in self.query("Location").all() if getattr(loc, "accessor", NOT_SET)]
+        locations.sort(key=lambda loc: loc.priority)
+        availabilities = self.get_component_availabilities(components, locations=locations)
+        result = []
+        for availability in availabilities:
+            chosen = None
+            for location in locations:
+                if availability.get(location["id"], 0.0) > 0.0:
+                    chosen = location
+                    break
+            result.append(chosen)
+        return result
+
+    def get_component_availability(self, component: Any, locations: Optional[Sequence[Any]] = None) -> Dict[str, float]:
+        """Return ``{location id: percentage}`` for *component*."""
+        return self.get_component_availabilities([component], locations=locations)[0]
+
+    def get_component_availabilities(self, components: Sequence[Any], locations: Optional[Sequence[Any]] = None) -> List[Dict[str, float]]:
+        """Return ``{location id: percentage}`` for each of *components*."""
+        if locations is None:
+            locations = self.query("Location").all()
+        location_ids = [location["id"] for location in locations]
+        memory = [loc for loc in locations if "_memory_registry" in getattr(loc, "__dict__", {}) or hasattr(type(loc), "_register_component_in_location")]
+
+        def availability(component: Any) -> Dict[str, float]:
+            result = {location_id: 0.0 for location_id in location_ids}
+            members = []
+            if "members" in component.keys():
+                members = list(component["members"])
+            if members:
+                per_member = [availability(member) for member in members]
+                for location_id in location_ids:
+                    value = sum(entry[location_id] for entry in per_member) / len(per_member)
+                    result[location_id] = min(100.0, max(0.0, round(value, 9)))
+                return result
+            if not component._is_created():
+                for entry in component["component_locations"]:
+                    location_id = entry["location_id"]
+                    if location_id in result:
+                        result[location_id] = 100.0
+            for location in memory:
+                registry = location.__dict__.get("_memory_registry") or {}
+                if component["id"] in registry:
+                    result[location["id"]] = 100.0
+            return result
+
+        return [availability(component) for component in components]
+
+    def create_component(self, path: str, data: Optional[Dict[str, Any]] = None, location: Any = "auto") -> Any:
+        """Create a file or sequence component for *path*, register it in origin and *location*."""
+        from ftrack_api import _locations
+
+        return _locations.create_component(self, path, data=data, location=location)
+
+    def _get_file_type(self, path: str) -> str:
+        results = self._event_hub.publish(
+            _event("ftrack.api.session.get-file-type-from-string", {"file_path": path}), synchronous=True
+        )
+        for result in results or []:
+            if result:
+                return result
+        return os.path.splitext(path)[-1]
