@@ -1,0 +1,38 @@
+"""Fixtures of the client tests: small project trees on the shared local server."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+
+def unique(prefix: str = "x") -> str:
+    return "{0}_{1}".format(prefix, uuid.uuid4().hex[:10])
+
+
+@pytest.fixture
+def new_session(local_server, tmp_path):
+    """Factory of extra sessions bound to the shared server (closed at teardown)."""
+    made = []
+
+    def factory(**kwargs):
+        kwargs.setdefault("schema_cache_path", str(tmp_path))
+        session = local_server.session(**kwargs)
+        made.append(session)
+        return session
+
+    yield factory
+    for session in made:
+        session.close()
+
+
+@pytest.fixture
+def project(session):
+    """A committed Project with one Sequence; returns (project, sequence)."""
+    schema = session.query("ProjectSchema").first()
+    project = session.create(
+        "Project", {"name": unique("proj"), "full_name": "Test project", "project_schema": schema}
+    )
+    sequence = session.create("Sequence", {"name": "sq010", "parent": project})
+    session.commit()
+    return project, sequence
