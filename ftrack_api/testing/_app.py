@@ -15,7 +15,6 @@ MAX_BODY = 64 * 1024 * 1024
 
 def create_app(backend: Backend, heartbeat_interval: float = 10.0) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
-    app["backend"] = backend
 
     async def api(request: web.Request) -> web.Response:
         body = await request.read()
@@ -45,7 +44,6 @@ def _attach_event_hub(app: web.Application, backend: Backend, heartbeat_interval
                               heartbeat_interval=heartbeat_interval)
     broker.add_routes(app)
     backend.publish = broker.publish
-    app["broker"] = broker
 
     async def close_broker(_app: web.Application) -> None:
         backend.publish = None

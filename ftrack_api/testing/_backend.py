@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import sys
 import threading
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -32,6 +33,9 @@ class Backend:
     def __init__(self, database: str, schemas: List[Dict[str, Any]], api_user: str,
                  api_key: Optional[str], *, max_operations_per_request: Optional[int] = None,
                  server_url: str = "") -> None:
+        # Deeply nested criteria (hundreds of levels) are parsed recursively.
+        if sys.getrecursionlimit() < 5000:
+            sys.setrecursionlimit(5000)
         self.schema = SchemaSet(schemas)
         self.db = Database(database)
         self.lock = threading.Lock()

@@ -5,7 +5,7 @@ schema (``[A-Za-z_][A-Za-z0-9_]*``) appear in SQL text.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from . import _values
 from ._errors import QueryError, ValidationError
@@ -104,7 +104,12 @@ class Compiler:
         if isinstance(node, Or):
             return "(" + " OR ".join(self.criteria(n, alias, t) for n in node.operands) + ")"
         if isinstance(node, Not):
-            return f"(NOT {self.criteria(node.operand, alias, t)})"
+            negated = False
+            while isinstance(node, Not):
+                negated = not negated
+                node = node.operand
+            inner = self.criteria(node, alias, t)
+            return f"(NOT {inner})" if negated else inner
         return self.condition(node, alias, t, node.path.parts)
 
     def _attr(self, t: EntityType, name: str, path: Path) -> Any:
@@ -277,4 +282,3 @@ class Compiler:
 
 
 __all__ = ["Compiler", "col"]
-_unused: Callable[..., Any] = ValidationError

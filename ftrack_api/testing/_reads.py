@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ._database import Database, Row
@@ -54,7 +55,10 @@ class Reader:
         elif offset:
             sql += " LIMIT -1 OFFSET ?"
             params = params + [offset]
-        rows = [(ty, k, json.loads(d)) for ty, k, d in self.db.conn.execute(sql, params)]
+        try:
+            rows = [(ty, k, json.loads(d)) for ty, k, d in self.db.conn.execute(sql, params)]
+        except sqlite3.OperationalError as error:
+            raise QueryError(f"Query is too complex to run: {error}.") from None
         more = q.limit is not None and len(rows) > q.limit
         if more:
             rows = rows[: q.limit]
