@@ -62,7 +62,7 @@ def write_cache(path: Optional[str], schemas: Any) -> None:
         handle, temporary = tempfile.mkstemp(prefix=".ftrack-schemas-", dir=directory)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(schemas, stream, sort_keys=True, indent=4)
+                json.dump(schemas, stream, indent=4)
             os.replace(temporary, path)
         except BaseException:
             try:
