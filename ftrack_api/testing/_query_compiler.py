@@ -5,7 +5,7 @@ schema (``[A-Za-z_][A-Za-z0-9_]*``) appear in SQL text.
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import _values
 from ._errors import QueryError, ValidationError
@@ -20,7 +20,7 @@ def col(alias: str, name: str) -> str:
 class Compiler:
     def __init__(self, schema: SchemaSet) -> None:
         self.schema = schema
-        self.params: List[Any] = []
+        self.params: Dict[str, Any] = {}
         self._alias = 0
 
     def alias(self) -> str:
@@ -28,8 +28,10 @@ class Compiler:
         return f"t{self._alias}"
 
     def bind(self, value: Any) -> str:
-        self.params.append(value)
-        return "?"
+        # Named parameters: SQL fragments may be assembled in any order.
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return f":{name}"
 
     # -- type filters ------------------------------------------------------------------
     def type_filter(self, alias: str, t: EntityType) -> str:

@@ -238,6 +238,8 @@ class _Parser:
                      tuple(order_by), offset, limit)
 
     def projection(self) -> Projection:
+        if self.is_kw("from"):
+            raise self.error("Expected an attribute path")
         if self.is_kw(*AGGREGATES) and self.tokens[self.index + 1].text == "(":
             agg = self.advance().text.lower()
             self.expect_punct("(")

@@ -47,14 +47,14 @@ class Reader:
         from_sql, t = compiler.root(q)
         tree = self._tree(t, q)
         sql = f"SELECT e.type, e.k, e.data {from_sql}{compiler.order_by(q, 'e', t)}"
-        params = compiler.params
+        params = dict(compiler.params)
         offset = q.offset or 0
+        params["_offset"] = offset
         if q.limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params = params + [q.limit + 1, offset]
+            sql += " LIMIT :_limit OFFSET :_offset"
+            params["_limit"] = q.limit + 1
         elif offset:
-            sql += " LIMIT -1 OFFSET ?"
-            params = params + [offset]
+            sql += " LIMIT -1 OFFSET :_offset"
         try:
             rows = [(ty, k, json.loads(d)) for ty, k, d in self.db.conn.execute(sql, params)]
         except sqlite3.OperationalError as error:
@@ -69,12 +69,11 @@ class Reader:
     def _grouped(self, q: Query) -> Dict[str, Any]:
         compiler = Compiler(self.schema)
         from_sql, t = compiler.root(q)
-        bound = len(compiler.params)
         for path in list(q.group_by) + [p.path for p in q.projections]:
             compiler.scalar_expr("e", t, path)  # validates every path
         rows = self.db.conn.execute(
             f"SELECT e.rid, e.type, e.k, e.data {from_sql} ORDER BY e.rid",
-            compiler.params[:bound]).fetchall()
+            compiler.params).fetchall()
         buckets: Dict[Tuple[Any, ...], List[Dict[str, Any]]] = {}
         for _rid, ty, _k, d in rows:
             data = json.loads(d)
