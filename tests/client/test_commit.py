@@ -1,0 +1,240 @@
+"""Unit of work: recorded operations, the batch optimiser, commit, rollback, thread flags."""
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections import OrderedDict
+
+import pytest
+
+import ftrack_api.exception
+import ftrack_api.inspection
+import ftrack_api.operation as op
+import ftrack_api.symbol
+from ftrack_api import _unit_of_work
+from ftrack_api.symbol import NOT_SET
+
+
+def key(value):
+    return OrderedDict([("id", value)])
+
+
+class Recorder(object):
+    """Capture the request bodies a session sends (around the real transport)."""
+
+    def __init__(self, session):
+        self.bodies = []
+        original = session._transport.send
+
+        def send(body, idempotent):
+            self.bodies.append(json.loads(body))
+            return original(body, idempotent)
+
+        session._transport.send = send
+
+    def batches(self, action=None):
+        return [
+            [item for item in body if action is None or item["action"] == action]
+            for body in self.bodies
+            if any(item["action"] in ("create", "update", "delete") for item in body)
+        ]
+
+
+# -- the pure compiler -------------------------------------------------------
+
+def test_compile_keeps_last_update_only():
+    batch = _unit_of_work.compile_batch(
+        [
+            op.UpdateEntityOperation("Task", key("1"), "name", NOT_SET, "a"),
+            op.UpdateEntityOperation("Task", key("2"), "name", NOT_SET, "x"),
+            op.UpdateEntityOperation("Task", key("1"), "name", "a", "b"),
+        ]
+    )
+    assert batch == [
+        {"action": "update", "entity_type": "Task", "entity_key": ["2"],
+         "entity_data": {"__entity_type__": "Task", "name": "x"}},
+        {"action": "update", "entity_type": "Task", "entity_key": ["1"],
+         "entity_data": {"__entity_type__": "Task", "name": "b"}},
+    ]
+
+
+def test_compile_cancels_create_then_delete_and_folds_updates():
+    batch = _unit_of_work.compile_batch(
+        [
+            op.CreateEntityOperation("Task", key("1"), {"name": "gone"}),
+            op.UpdateEntityOperation("Task", key("1"), "description", NOT_SET, "d"),
+            op.DeleteEntityOperation("Task", key("1")),
+            op.CreateEntityOperation("Task", key("2"), {"name": "kept"}),
+            op.UpdateEntityOperation("Task", key("2"), "description", NOT_SET, "d2"),
+            op.UpdateEntityOperation("Task", key("2"), "bid", NOT_SET, NOT_SET),
+        ]
+    )
+    assert batch == [
+        {"action": "create", "entity_type": "Task", "entity_key": ["2"],
+         "entity_data": {"__entity_type__": "Task", "id": "2", "name": "kept", "description": "d2"}},
+    ]
+
+
+def test_compile_rejects_unknown_operations():
+    with pytest.raises(ValueError):
+        _unit_of_work.compile_batch([object()])
+
+
+def test_split_batch_keeps_order():
+    chunks = _unit_of_work.split_batch(list(range(1203)), 500)
+    assert [len(chunk) for chunk in chunks] == [500, 500, 203]
+    assert sum(chunks, []) == list(range(1203))
+
+
+def test_operations_stack():
+    operations = op.Operations()
+    first = op.CreateEntityOperation("Task", key("1"), {})
+    operations.push(first)
+    operations.push(op.DeleteEntityOperation("Task", key("1")))
+    assert len(operations) == 2
+    assert list(operations)[0] is first
+    assert isinstance(operations.pop(), op.DeleteEntityOperation)
+    operations.clear()
+    assert len(operations) == 0
+    with pytest.raises(IndexError):
+        operations.pop()
+
+
+# -- against the server --------------------------------------------------------
+
+def test_two_assignments_send_one_update(session, project):
+    project_entity, _ = project
+    recorder = Recorder(session)
+    project_entity["full_name"] = "a"
+    project_entity["full_name"] = "b"
+    session.commit()
+    updates = recorder.batches("update")
+    assert len(updates) == 1 and len(updates[0]) == 1
+    assert updates[0][0]["entity_data"]["full_name"] == "b"
+    assert project_entity["full_name"] == "b"
+    assert len(session.recorded_operations) == 0
+
+
+def test_relations_set_at_creation_are_folded(session, project):
+    _, sequence = project
+    recorder = Recorder(session)
+    shot = session.create("Shot", {"name": "sh", "parent": sequence})
+    session.commit()
+    (batch,) = recorder.batches()
+    assert len(batch) == 1
+    assert batch[0]["action"] == "create"
+    assert batch[0]["entity_data"]["parent"] == {"__entity_type__": "Sequence", "id": sequence["id"]}
+    assert shot["parent"] is sequence
+
+
+def test_states_and_created_modified_deleted(session, project):
+    project_entity, sequence = project
+    shot = session.create("Shot", {"name": "s1", "parent": sequence})
+    sequence["description"] = "changed"
+    other = session.create("Shot", {"name": "s2", "parent": sequence})
+    session.commit()
+    session.delete(other)
+    new = session.create("Shot", {"name": "s3", "parent": sequence})
+    shot["name"] = "s1b"
+    assert ftrack_api.inspection.state(new) is ftrack_api.symbol.CREATED
+    assert ftrack_api.inspection.state(shot) is ftrack_api.symbol.MODIFIED
+    assert ftrack_api.inspection.state(other) is ftrack_api.symbol.DELETED
+    assert ftrack_api.inspection.states([new, shot, sequence]) == [
+        ftrack_api.symbol.CREATED, ftrack_api.symbol.MODIFIED, ftrack_api.symbol.NOT_SET]
+    assert session.created == [new]
+    assert session.modified == [shot]
+    assert session.deleted == [other]
+    session.commit()
+    assert session.query('Shot where id is "{0}"'.format(other["id"])).first() is None
+    assert ftrack_api.inspection.state(shot) is ftrack_api.symbol.NOT_SET
+
+
+def test_two_thousand_creates_split_into_requests(tmp_path):
+    from ftrack_api.testing import LocalServer
+
+    with LocalServer(database=":memory:", max_operations_per_request=500) as server:
+        with server.session(schema_cache_path=str(tmp_path)) as session:
+            recorder = Recorder(session)
+            schema = session.query("ProjectSchema").first()
+            project = session.create("Project", {"name": "big", "full_name": "Big", "project_schema": schema})
+            for index in range(2000):
+                session.create("Folder", {"name": "f{0}".format(index), "parent": project})
+            session.commit()
+            sizes = [len(batch) for batch in recorder.batches()]
+            assert sizes == [500, 500, 500, 500, 1]
+        with server.session(schema_cache_path=str(tmp_path)) as fresh:
+            result = fresh.query('select id from Folder where project_id is "{0}"'.format(project["id"]))
+            assert len(result) == 2000
+
+
+def test_rejected_commit_then_rollback(session, project, new_session):
+    project_entity, sequence = project
+    loaded_name = sequence["name"]
+    good = session.create("Shot", {"name": "ok", "parent": sequence})
+    bad = session.create("Shot", {"name": "bad", "parent": sequence, "id": good["id"] + "-x"})
+    bad["parent_id"] = "not-a-real-parent"
+    bad_key = session._identity_key("Shot", (bad["id"],))
+    with pytest.raises(ftrack_api.exception.ServerError):
+        session.create("Task", {"name": "x", "parent": session.types["Task"](session, {"id": str(uuid.uuid4())}, reconstructing=True)})
+        session.commit()
+    assert len(session.recorded_operations) > 0
+    session.rollback()
+    assert len(session.recorded_operations) == 0
+    assert session._identity.get(bad_key) is None
+    assert session.get("Shot", good["id"]) is None
+    assert sequence["name"] == loaded_name
+    shot = session.create("Shot", {"name": "after", "parent": sequence})
+    session.commit()
+    assert new_session().get("Shot", shot["id"])["name"] == "after"
+
+
+def test_failed_commit_keeps_operations_and_session_usable(session, project):
+    _, sequence = project
+    ghost = session.types["Task"](session, {"id": str(uuid.uuid4())}, reconstructing=True)
+    session.create("Task", {"name": "orphan", "parent": ghost})
+    count = len(session.recorded_operations)
+    with pytest.raises(ftrack_api.exception.ServerError) as info:
+        session.commit()
+    assert info.value.exception_name
+    assert len(session.recorded_operations) == count
+    assert session.query('Sequence where id is "{0}"'.format(sequence["id"])).one() is sequence
+    session.rollback()
+
+
+def test_rollback_restores_local_values(session, project):
+    project_entity, _ = project
+    original = project_entity["full_name"]
+    project_entity["full_name"] = "changed locally"
+    session.rollback()
+    assert project_entity["full_name"] == original
+
+
+def test_recording_and_population_flags_are_thread_local(local_server, tmp_path):
+    with local_server.session(schema_cache_path=str(tmp_path), auto_populate=False) as session:
+        session.auto_populate = True
+        session.record_operations = False
+        seen = {}
+
+        def worker():
+            seen["auto_populate"] = session.auto_populate
+            seen["record_operations"] = session.record_operations
+            with session.auto_populating(True):
+                seen["inside"] = session.auto_populate
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        assert seen == {"auto_populate": False, "record_operations": True, "inside": True}
+        assert session.auto_populate is True and session.record_operations is False
+        with session.operation_recording(True) as value:
+            assert value is None
+            assert session.record_operations is True
+        assert session.record_operations is False
+
+
+def test_no_operations_recorded_when_recording_off(session, project):
+    _, sequence = project
+    with session.operation_recording(False):
+        sequence["description"] = "not recorded"
+    assert len(session.recorded_operations) == 0
