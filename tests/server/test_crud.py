@@ -1,0 +1,186 @@
+"""Create, update, delete: server-filled values, validation, rollback, cascades."""
+from __future__ import annotations
+
+import uuid
+from typing import Any, Dict
+
+import pytest
+
+from .conftest import Api
+
+
+@pytest.fixture
+def shot(api: Api) -> Dict[str, Any]:
+    project = api.project()
+    return api.create("Shot", name="sh010", parent=api.ref(project))
+
+
+def task_type(api: Api, name: str = "Animation") -> Dict[str, Any]:
+    return api.rows(f'select name from Type where name is "{name}"')[0]
+
+
+def test_task_with_name_parent_type_gets_first_task_status(api: Api, shot) -> None:
+    task = api.create("Task", name="anim", parent=api.ref(shot), type=api.ref(task_type(api)))
+    first = api.rows("select name, sort from Status order by sort limit 1")[0]
+    assert task["status_id"] == first["id"]
+    assert api.rows(f'select status.name from Task where id is "{task["id"]}"')[0]["status"][
+        "name"] == "Not started"
+    assert task["bid"] == 0 and task["sort"] == 0 and task["context_type"] == "task"
+    assert task["project_id"] == shot["project_id"]
+    assert task["object_type_id"] == "11c137c0-ee7e-4f9c-91c5-8c77cec22b2c"
+    assert task["priority_id"] == "9661b320-3a0c-11e2-81c1-0800200c9a66"
+
+
+def test_python_client_style_create_payload(api: Api, shot) -> None:
+    task_id = str(uuid.uuid4())
+    result = api.ok([{"action": "create", "entity_type": "Task", "entity_key": [task_id],
+                      "entity_data": {"__entity_type__": "Task", "id": task_id, "name": "T1",
+                                      "object_type_id": "11c137c0-ee7e-4f9c-91c5-8c77cec22b2c",
+                                      "parent": {"__entity_type__": "Shot", "id": shot["id"]},
+                                      "priority_id": "9661b320-3a0c-11e2-81c1-0800200c9a66",
+                                      "start_date": {"__type__": "datetime",
+                                                     "value": "2024-01-02T03:04:05+02:00"}}}])
+    data = result[0]["data"]
+    assert result[0]["action"] == "create"
+    assert data["__entity_type__"] == "Task" and data["id"] == task_id
+    assert data["start_date"] == {"__type__": "datetime", "value": "2024-01-02T01:04:05"}
+    assert data["type_id"] is not None and data["status_id"] is not None
+
+
+def test_uid_and_literal_defaults(api: Api) -> None:
+    job = api.create("Job")
+    assert uuid.UUID(job["id"]) and job["status"] == "queued" and job["type"] == "api_job"
+    component = api.create("FileComponent")
+    assert component["name"] == "main" and component["size"] == 0
+    assert component["system_type"] == "file"
+
+
+def test_update_id_names_immutable_attribute(api: Api, shot) -> None:
+    body = api.update("Shot", shot["id"], id="other")
+    assert body["exception"] == "ValidationError"
+    assert "immutable" in body["content"] and "Shot.id" in body["content"]
+
+
+def test_update_result_and_change(api: Api, shot) -> None:
+    result = api.update("Shot", shot["id"], name="renamed", description="d")
+    assert result[0]["action"] == "update"
+    assert result[0]["data"]["name"] == "renamed" and result[0]["data"]["id"] == shot["id"]
+    assert api.rows(f'select name from Shot where id is "{shot["id"]}"')[0]["name"] == "renamed"
+
+
+def test_batch_with_failing_operation_leaves_nothing(api: Api, shot) -> None:
+    name = f"rollback-{uuid.uuid4().hex}"
+    body = api.call([
+        {"action": "create", "entity_type": "Task",
+         "entity_data": {"name": name, "parent": api.ref(shot)}},
+        {"action": "create", "entity_type": "Task",
+         "entity_data": {"name": name, "parent": api.ref(shot), "no_such_attribute": 1}},
+    ])
+    assert body["exception"] == "ValidationError"
+    assert "no_such_attribute" in body["content"]
+    assert api.rows(f'select id from Task where name is "{name}"') == []
+
+
+def test_failing_update_rolls_back_previous_operations(api: Api, shot) -> None:
+    body = api.call([
+        {"action": "update", "entity_type": "Shot", "entity_key": [shot["id"]],
+         "entity_data": {"name": "should-not-stick"}},
+        {"action": "delete", "entity_type": "Shot", "entity_key": ["missing"]},
+    ])
+    assert body["exception"] == "NotFoundError"
+    assert api.rows(f'select name from Shot where id is "{shot["id"]}"')[0]["name"] == "sh010"
+
+
+@pytest.mark.parametrize("attribute, value, expected", [
+    ("name", 5, "expected string"),
+    ("bid", "ten", "expected number"),
+    ("bid", True, "expected number"),
+    ("start_date", 12, "expected datetime"),
+    ("start_date", {"__type__": "datetime", "value": "yesterday"}, "Invalid ISO 8601"),
+    ("parent", "not-a-reference", "expected an entity reference"),
+])
+def test_wrong_value_types_are_refused(api: Api, shot, attribute: str, value: Any, expected: str) -> None:
+    body = api.call([{"action": "create", "entity_type": "Task",
+                      "entity_data": {"name": "x", "parent": api.ref(shot), attribute: value}}])
+    assert body["exception"] == "ValidationError" and expected in body["content"], body
+
+
+def test_integer_and_boolean_validation(api: Api) -> None:
+    body = api.call([{"action": "create", "entity_type": "FileComponent",
+                      "entity_data": {"size": 1.5}}])
+    assert "expected integer" in body["content"]
+    body = api.call([{"action": "create", "entity_type": "Status",
+                      "entity_data": {"name": "x", "is_active": "yes"}}])
+    assert "expected boolean" in body["content"]
+
+
+def test_missing_required_values(api: Api) -> None:
+    body = api.call([{"action": "create", "entity_type": "Timelog", "entity_data": {}}])
+    assert body["exception"] == "ValidationError"
+    assert "duration" in body["content"] and "start" in body["content"]
+    body = api.call([{"action": "create", "entity_type": "Project", "entity_data": {"name": "x"}}])
+    assert "project_schema_id" in body["content"]
+
+
+def test_duplicate_primary_key(api: Api) -> None:
+    job = api.create("Job")
+    body = api.call([{"action": "create", "entity_type": "Job", "entity_data": {"id": job["id"]}}])
+    assert body["exception"] == "DuplicateEntryError"
+
+
+def test_delete_cascades_through_hierarchy(api: Api) -> None:
+    project = api.project()
+    shot = api.create("Shot", name="sh", parent=api.ref(project))
+    task = api.create("Task", name="t", parent=api.ref(shot))
+    asset = api.create("Asset", name="a", parent=api.ref(shot))
+    version = api.create("AssetVersion", asset=api.ref(asset))
+    note = api.create("Note", content="hi", parent_id=task["id"], parent_type="Task")
+    assert api.delete("Shot", shot["id"])[0] == {"action": "delete", "data": True}
+    for entity_type, entity in (("Task", task), ("Asset", asset), ("AssetVersion", version),
+                                ("Note", note), ("Shot", shot)):
+        assert api.rows(f'select id from {entity_type} where id is "{entity["id"]}"') == []
+    assert api.rows(f'select id from Project where id is "{project["id"]}"') != []
+
+
+def test_delete_refused_while_in_use(api: Api, shot) -> None:
+    status = api.create("Status", name=f"tmp-{uuid.uuid4().hex[:6]}")
+    task = api.create("Task", name="t", parent=api.ref(shot), status=api.ref(status))
+    body = api.delete("Status", status["id"])
+    assert body["exception"] == "IntegrityError" and "still used by TypedContext" in body["content"]
+    api.delete("Task", task["id"])
+    assert api.delete("Status", status["id"])[0]["data"] is True
+
+
+def test_delete_missing_entity(api: Api) -> None:
+    body = api.delete("Task", "does-not-exist")
+    assert body["exception"] == "NotFoundError" and "does-not-exist" in body["content"]
+
+
+def test_reparent_updates_project_id(api: Api) -> None:
+    first, second = api.project(), api.project()
+    shot = api.create("Shot", name="moving", parent=api.ref(first))
+    task = api.create("Task", name="child", parent=api.ref(shot))
+    api.update("Shot", shot["id"], parent=api.ref(second))
+    row = api.rows(f'select project_id from Task where id is "{task["id"]}"')[0]
+    assert row["project_id"] == second["id"]
+    body = api.update("Shot", shot["id"], parent={"__entity_type__": "Task", "id": task["id"]})
+    assert body["exception"] == "ValidationError" and "below itself" in body["content"]
+
+
+def test_create_via_base_type_uses_concrete_type(api: Api, shot) -> None:
+    created = api.create("TypedContext", name="via-base", parent=api.ref(shot),
+                         object_type_id="bad911de-3bd6-47b9-8b46-3476e237cb36")
+    assert created["__entity_type__"] == "Shot"
+    assert api.rows(f'select name from Shot where id is "{created["id"]}"')[0]["name"] == "via-base"
+
+
+def test_asset_version_defaults(api: Api, shot) -> None:
+    asset = api.create("Asset", name="geo", parent=api.ref(shot))
+    v1 = api.create("AssetVersion", asset=api.ref(asset), comment="first")
+    v2 = api.create("AssetVersion", asset=api.ref(asset), comment="second")
+    assert (v1["version"], v2["version"]) == (1, 2)
+    assert v1["is_published"] is True and v1["status_id"]
+    rows = api.rows(f'select latest_version.comment, versions.is_latest_version from Asset '
+                    f'where id is "{asset["id"]}"')
+    assert rows[0]["latest_version"]["comment"] == "second"
+    assert [v["is_latest_version"] for v in rows[0]["versions"]] == [False, True]
