@@ -176,8 +176,15 @@ class Reader:
                 obj[name] = self.encode(t, name, data[name])
         return obj
 
-    def project(self, rows: List[Row], tree: Tree) -> List[Dict[str, Any]]:
+    def project(self, rows: List[Row], tree: Tree, defaults: bool = False) -> List[Dict[str, Any]]:
         objs = [self.base_object(ty, data) for ty, _k, data in rows]
+        if defaults and not tree:
+            # A relation projected without sub-attributes carries its default projections.
+            names: Dict[str, Tree] = {}
+            for ty in dict.fromkeys(r[0] for r in rows):
+                for name in self.schema.types[ty].default_projections:
+                    names.setdefault(name, {})
+            tree = names
         for name, sub in tree.items():
             self._fill(name, sub, rows, objs)
         return objs
@@ -272,7 +279,7 @@ class Reader:
             fetched = self.db.get_many(target.family, [d.get(fk) for _t, _k, d in rows])
             keys = [fetched.get(d.get(fk)) if d.get(fk) is not None else None for _t, _k, d in rows]
         present = [row for row in keys if row is not None]
-        projected = self.project(present, sub)
+        projected = self.project(present, sub, defaults=True)
         iterator = iter(projected)
         for obj, row in zip(objs, keys):
             obj[name] = next(iterator) if row is not None else None
@@ -308,7 +315,7 @@ class Reader:
         flat: List[Row] = []
         for k in owner_keys:
             flat.extend(groups.get(k, []))
-        projected = self.project(flat, sub) if not (attr.kind == "mapped" and target is not None
+        projected = self.project(flat, sub, defaults=True) if not (attr.kind == "mapped" and target is not None
                                                     and attr.target.endswith("CustomAttributeValue")) \
             else [self._cav_object(r) for r in flat]
         iterator = iter(projected)

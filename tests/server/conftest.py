@@ -43,7 +43,8 @@ class Api:
     def rows(self, expression: str) -> List[Dict[str, Any]]:
         return self.query(expression)["data"]
 
-    def create(self, entity_type: str, **data: Any) -> Dict[str, Any]:
+    def create(self, _type: str, **data: Any) -> Dict[str, Any]:
+        entity_type = _type
         result = self.call([{"action": "create", "entity_type": entity_type,
                              "entity_data": dict(data, __entity_type__=entity_type)}])
         assert isinstance(result, list), result
