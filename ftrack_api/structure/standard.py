@@ -119,12 +119,20 @@ class StandardStructure(Structure):
             )
         sanitise = self.sanitise_for_filesystem
         parts = [sanitise(project["name"])]
-        intermediate = link[1:-1]
+        asset = version["asset"]
+        asset_id = _get(asset, "id")
+        # The asset is named once, after the context; servers that list it in
+        # the version's link would otherwise name it twice.
+        intermediate = [
+            item
+            for item in link[1:-1]
+            if not (item.get("type") == "Asset" and item.get("id") == asset_id)
+        ]
         if intermediate:
             parts.extend(sanitise(item["name"]) for item in intermediate)
         elif self.project_versions_prefix:
             parts.append(self.project_versions_prefix)
-        parts.append(sanitise(version["asset"]["name"]))
+        parts.append(sanitise(asset["name"]))
         parts.append(f"v{int(version['version']):03d}")
         return parts
 

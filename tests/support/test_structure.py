@@ -208,3 +208,13 @@ def test_sanitise_for_filesystem(value, expected):
 
 def test_sanitise_without_substitute_is_identity():
     assert StandardStructure(illegal_character_substitute=None).sanitise_for_filesystem("A B/c") == "A B/c"
+
+
+def test_standard_structure_names_the_asset_once(standard):
+    session, project, version, component = standard
+    version["link"].insert(-1, {"id": "a1", "name": "Hero Asset", "type": "Asset"})
+    file = component("FileComponent", id="c1", name="main", file_type=".exr")
+    assert (
+        StandardStructure().get_resource_identifier(file)
+        == "my_project/sq_01/sh_010/hero_asset/v003/main.exr"
+    )
