@@ -49,7 +49,7 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
         self.session = session
         self._local: Dict[str, Any] = {}
         self._remote: Dict[str, Any] = {}
-        self._inflated: set = set()
+        self._inflated: Any = None
         if data is None:
             data = {}
         if reconstructing:
@@ -82,8 +82,16 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
         by_name = self._attribute_map()
         relational: List[Tuple[Any, Any]] = []
         ScalarAttribute = ftrack_api.attribute.ScalarAttribute
+        defaults = type(self).__dict__.get("_ftrack_defaults")
+        if defaults is None:
+            defaults = [
+                (name, attribute)
+                for name, attribute in by_name.items()
+                if attribute.default_value is not NOT_SET
+            ]
+            type.__setattr__(type(self), "_ftrack_defaults", defaults)
         with session.operation_recording(False):
-            for name, attribute in by_name.items():
+            for name, attribute in defaults:
                 if name in data:
                     continue
                 default = attribute.default_value
