@@ -444,7 +444,7 @@ class ObjectKeyMaker(KeyMaker):
             owner = type(obj.__self__) if not isinstance(obj.__self__, type) else obj.__self__
             return self._NAME + self._ITEM.join(
                 (
-                    obj.__func__.__qualname__.encode("utf-8"),
+                    obj.__func__.__name__.encode("utf-8"),
                     owner.__qualname__.encode("utf-8"),
                     str(obj.__func__.__module__).encode("utf-8"),
                 )

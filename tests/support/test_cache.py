@@ -338,3 +338,23 @@ def test_memory_cache_clear_keeps_the_same_dict():
     cache.set("a", 1)
     cache.clear()
     assert cache._cache is backing and backing == {}
+
+
+@pytest.mark.parametrize(
+    "items, expected",
+    [
+        (("a",), b"\x80\x02X\x01\x00\x00\x00aq\x00."),
+        ((1,), b"\x80\x02K\x01."),
+        ((None,), b"\x80\x02N."),
+        (("a", 1), b"\x80\x02X\x01\x00\x00\x00aq\x00.\x00\x80\x02K\x01."),
+        (([1, 2],), b"\x03\x80\x02K\x01.\x00\x80\x02K\x02.\x03"),
+        (
+            ({"b": 2, "a": 1},),
+            b"\x01\x80\x02X\x01\x00\x00\x00aq\x00.\x02\x80\x02K\x01.\x00"
+            b"\x80\x02X\x01\x00\x00\x00bq\x00.\x02\x80\x02K\x02.\x01",
+        ),
+        ((len,), b"\x04len"),
+    ],
+)
+def test_object_key_maker_bytes_match_the_official_layout(items, expected):
+    assert ObjectKeyMaker().key(*items) == expected
