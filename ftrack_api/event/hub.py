@@ -469,6 +469,23 @@ class EventHub:
             )
             return self._state == _CONNECTED
 
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        """Block until nothing is in flight: connected, no queued publishes
+        and every frame sent so far acknowledged by the server.
+
+        After ``subscribe(...)`` on a connected hub, ``flush()`` guarantees
+        the server knows the subscription, so events that other clients
+        publish from then on reach it. Returns ``False`` after *timeout*
+        seconds or at once when disconnected with no attempt under way.
+        """
+        with self._state_condition:
+            self._state_condition.wait_for(
+                lambda: self._state == _DISCONNECTED
+                or (self._state == _CONNECTED and not self._outbox and not self._ack_callbacks),
+                timeout,
+            )
+            return self._state == _CONNECTED and not self._outbox and not self._ack_callbacks
+
     def connect(self) -> None:
         """Connect to the server now (one attempt, in this thread).
 
@@ -802,6 +819,8 @@ class EventHub:
         with self._lock:
             callback = self._ack_callbacks.pop(item.ack_id, None)
             self._unacked.pop(item.ack_id, None)
+            if not self._ack_callbacks:
+                self._state_condition.notify_all()
         if callback is None:
             return
         try:

@@ -53,6 +53,7 @@ def test_subscribe_publish_between_hubs(hubs, pump):
     a.subscribe("topic=test.ping and data.n=1", seen)
     end = Collector()
     a.subscribe("topic=test.end", end)
+    assert a.flush(5)  # the server knows both subscriptions
     pump(a)
     b.publish(Event("test.ping", data={"n": 2}))
     b.publish(Event("test.ping", data={"n": 1}))
@@ -77,6 +78,7 @@ def test_two_repliers_two_replies(hubs, pump):
     publisher, repliers = hubs(), hubs()
     repliers.subscribe("topic=test.ask", Collector(result="one"))
     repliers.subscribe("topic=test.ask", Collector(result="two"))
+    assert repliers.flush(5)
     pump(publisher)
     pump(repliers)
     replies = Collector()
@@ -97,6 +99,7 @@ def test_publish_reply(hubs, pump):
         responder.publish_reply(event, data={"answer": 42})
 
     responder.subscribe("topic=test.q", answer)
+    assert responder.flush(5)
     pump(responder)
     pump(publisher)
     replies = Collector()
@@ -112,6 +115,7 @@ def test_target_routing(hubs, pump):
     other.subscribe("topic=test.t", got_other, subscriber={"applicationId": "other"})
     end = Collector()
     other.subscribe("topic=test.end", end)
+    assert review.flush(5) and other.flush(5)
     pump(review)
     pump(other)
     sender.publish(Event("test.t", target="applicationId=ftrack.client.review"))
@@ -128,6 +132,7 @@ def test_one_delivery_per_hub_with_two_matching_subscribers(hubs, pump):
     receiver.subscribe("topic=test.*", second)
     end = Collector()
     receiver.subscribe("topic=test.end", end)
+    assert receiver.flush(5)
     pump(receiver)
     publisher.publish(Event("test.dup"))
     publisher.publish(Event("test.end"))
@@ -140,6 +145,7 @@ def test_hundred_events_in_order(hubs, pump):
     a, b = hubs(), hubs()
     seen = Collector()
     a.subscribe("topic=test.seq", seen)
+    assert a.flush(5)
     pump(a)
     for number in range(100):
         b.publish(Event("test.seq", data={"n": number}))
@@ -187,6 +193,7 @@ def test_queued_while_initialising_sent_after_connect(hubs, pump):
     receiver = hubs()
     seen = Collector()
     receiver.subscribe("topic=test.queued", seen)
+    assert receiver.flush(5)
     pump(receiver)
     hub = hubs(connect=False)
     hub.init_connection()
@@ -213,6 +220,7 @@ def test_unsubscribe_reaches_server(hubs, pump):
     identifier = receiver.subscribe("topic=test.gone", gone)
     receiver.subscribe("topic=test.end", end)
     receiver.unsubscribe(identifier)
+    assert receiver.flush(5)
     pump(receiver)
     sender.publish(Event("test.gone"))
     sender.publish(Event("test.end"))
@@ -224,6 +232,7 @@ def test_server_side_publish_reaches_subscribers(broker_server, hubs, pump):
     hub = hubs()
     seen = Collector()
     hub.subscribe("topic=ftrack.update", seen)
+    assert hub.flush(5)
     pump(hub)
     event = {"topic": "ftrack.update", "data": {"entities": []}, "source": {"id": "server"}}
     threading.Thread(target=broker_server.broker.publish, args=(event,)).start()
@@ -296,6 +305,7 @@ def test_reconnect_restores_subscriptions_and_flushes_queue():
         assert hub.wait_until_connected(10)
         assert seen.wait_for(4)
         assert [e["data"]["i"] for e in seen.events] == [0, 1, 2, 3]
+        assert hub.flush(5)
         other = server.hub()
         other.connect()
         other.publish(Event("test.outage", data={"i": 4}))
@@ -329,3 +339,14 @@ def test_heartbeats_are_answered():
             hub.wait(0.05)
         assert client.codec.heartbeats_received >= 2
         hub.disconnect()
+
+
+def test_flush(hubs):
+    hub = hubs(connect=False)
+    assert hub.flush(0) is False  # not connected
+    hub.connect()
+    hub.subscribe("topic=test.flush", Collector())
+    for number in range(20):
+        hub.publish(Event("test.flush", data={"n": number}))
+    assert hub.flush(5) is True
+    assert hub._ack_callbacks == {}
