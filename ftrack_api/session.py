@@ -198,6 +198,8 @@ class Session(object):
         self.recorded_operations = ftrack_api.operation.Operations()
         self._flags = _ThreadFlags(bool(auto_populate))
         self._thread_lock = threading.RLock()
+        # Serialises commits so that two threads never send the same operations.
+        self._commit_lock = threading.RLock()
         self._dirty: Dict[int, Any] = {}
         self._auto_connect_thread: Optional[threading.Thread] = None
 
@@ -767,6 +769,10 @@ class Session(object):
         On failure the operations stay recorded and the session stays usable
         (call :meth:`rollback` to discard them).
         """
+        with self._commit_lock:
+            self._commit()
+
+    def _commit(self) -> None:
         with self._thread_lock:
             operations = self.recorded_operations._snapshot()
             with self.auto_populating(False):
