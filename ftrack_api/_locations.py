@@ -154,6 +154,7 @@ def create_component(session: Any, path: str, data: Optional[Dict[str, Any]] = N
             {"name": str(index), "container": container, "size": size, "file_type": data["file_type"]},
         )
         members.append(member)
+        container["members"].append(member)
         origin.add_component(member, member_path, recursive=False)
     if location is not None:
         location.add_component(container, origin, recursive=True)
