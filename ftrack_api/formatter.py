@@ -9,6 +9,7 @@ modified.
 """
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -173,6 +174,9 @@ def format(  # noqa: A001 - official name, shadows the builtin in this module on
                     lead = " " * child_indent if position else ""
                     rendered.append(f"{lead}{child}")
             text = "\n".join(rendered)
+        elif isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+            # ISO 8601, as the official client prints its Arrow values.
+            text = value.isoformat()
         else:
             text = str(value)
         lines.append(f"{' ' * indent} {chosen['label'](name)}: {text}")

@@ -178,3 +178,11 @@ def test_closed_stdout_means_no_colours(monkeypatch):
     assert formatter._can_do_colors() is False
     monkeypatch.setattr(sys, "stdout", None)
     assert formatter._can_do_colors() is False
+
+
+def test_dates_print_in_iso_format(no_colours):
+    import datetime
+
+    moment = datetime.datetime(2023, 10, 10, 14, 50, 34, tzinfo=datetime.timezone.utc)
+    entity = FakeEntity("Task", {"created_at": moment, "start": datetime.date(2023, 10, 10)})
+    assert format(entity) == "Task\n created_at: 2023-10-10T14:50:34+00:00\n start: 2023-10-10"
