@@ -118,3 +118,43 @@ def test_serialised_file_cache_round_trips_entities(session, hierarchy, tmp_path
     assert restored.entity_type == "AssetVersion"
     assert restored["id"] == version["id"]
     assert restored["version"] == 2
+
+
+@pytest.fixture
+def disk_location(session, tmp_path):
+    """A committed Location whose data lives below ``tmp_path / "store"``."""
+    location = session.create("Location", {"name": f"studio.disk.{uuid.uuid4().hex[:8]}"})
+    session.commit()
+    location.accessor = DiskAccessor(str(tmp_path / "store"))
+    location.priority = 10
+    return location
+
+
+def test_location_transfers_data_with_disk_accessor_and_id_structure(session, disk_location, tmp_path):
+    disk_location.structure = IdStructure()
+    source = tmp_path / "plate.exr"
+    source.write_bytes(b"pixels" * 100)
+    component = session.create_component(str(source), location=disk_location)
+    identifier = IdStructure().get_resource_identifier(component)
+    stored = tmp_path / "store" / identifier
+    assert disk_location.get_filesystem_path(component) == str(stored)
+    assert stored.read_bytes() == b"pixels" * 100
+    disk_location.remove_component(component)
+    assert not stored.exists()
+
+
+def test_location_transfers_data_with_standard_structure(session, disk_location, hierarchy, tmp_path):
+    disk_location.structure = StandardStructure()
+    source = tmp_path / "Review Movie.mov"
+    source.write_bytes(b"movie")
+    component = session.create_component(
+        str(source),
+        data={"name": "Review Movie", "version_id": hierarchy["version"]["id"]},
+        location=disk_location,
+    )
+    expected = (
+        tmp_path / "store" / f"proj_{hierarchy['suffix']}" / "sq_01" / "sh010" / "hero_model"
+        / "v002" / "review_movie.mov"
+    )
+    assert disk_location.get_filesystem_path(component) == str(expected)
+    assert expected.read_bytes() == b"movie"
