@@ -39,6 +39,7 @@ from typing import (
 
 from ftrack_api.event import _socketio as sio
 from ftrack_api.event._connection import WebSocketLink, handshake
+from ftrack_api.event._inbox import Inbox
 from ftrack_api.event._policy import ReconnectPolicy
 from ftrack_api.event._socketio import SocketIoSession
 from ftrack_api.event.base import Event, to_wire
@@ -132,12 +133,7 @@ class EventHub:
         self._state = _DISCONNECTED
         self._outbox: Deque[Tuple[Event, Optional[_Callback]]] = collections.deque()
 
-        # Received events waiting for wait(); guarded by _inbox_condition.
-        self._inbox: Deque[Event] = collections.deque()
-        self._inbox_condition = threading.Condition()
-        self._stop_generation = 0
-        self._stop_pending = False
-        self._waiters = 0
+        self._inbox: Inbox[Event] = Inbox()  # received events waiting for wait()
 
         self._state_condition = threading.Condition(self._lock)
         self._init_network()
@@ -394,30 +390,7 @@ class EventHub:
                 "will therefore only be capable of publishing events synchronously. "
                 "Connect first (EventHub.connect or Session(auto_connect_event_hub=True))."
             )
-        deadline = None if duration is None else time.monotonic() + duration
-        with self._inbox_condition:
-            if self._stop_pending:
-                self._stop_pending = False
-                return
-            generation = self._stop_generation
-            self._waiters += 1
-        try:
-            self._wait_loop(deadline, generation)
-        finally:
-            with self._inbox_condition:
-                self._waiters -= 1
-
-    def _wait_loop(self, deadline: Optional[float], generation: int) -> None:
-        while True:
-            with self._inbox_condition:
-                while not self._inbox and self._stop_generation == generation:
-                    remaining = None if deadline is None else deadline - time.monotonic()
-                    if remaining is not None and remaining <= 0:
-                        return
-                    self._inbox_condition.wait(remaining)
-                if self._stop_generation != generation:
-                    return
-                event = self._inbox.popleft()
+        for event in self._inbox.consume(duration):
             self._handle(event)
             if event.get("topic") == "ftrack.meta.disconnected":
                 return
@@ -429,17 +402,10 @@ class EventHub:
         next call to :meth:`wait` returns at once instead (so a stop request
         racing with the start of :meth:`wait` is never lost).
         """
-        with self._inbox_condition:
-            if self._waiters:
-                self._stop_generation += 1
-                self._inbox_condition.notify_all()
-            else:
-                self._stop_pending = True
+        self._inbox.stop()
 
     def _enqueue(self, event: Event) -> None:
-        with self._inbox_condition:
-            self._inbox.append(event)
-            self._inbox_condition.notify_all()
+        self._inbox.put(event)
 
     # ------------------------------------------------------------------
     # Connection

@@ -10,7 +10,7 @@ from ftrack_api.event.base import Event
 from ftrack_api.event.hub import EventHub, ReconnectPolicy
 from ftrack_api.exception import EventHubConnectionError
 
-from .conftest import API_KEY, API_USER, FAST_POLICY, BrokerServer, Collector, free_port
+from .conftest import API_USER, FAST_POLICY, BrokerServer, Collector, free_port
 
 
 def hub_threads():
