@@ -390,9 +390,10 @@ class SerialisedCache(ProxyCache):
 class KeyMaker(abc.ABC):
     """Build cache keys from arbitrary items."""
 
+    #: Joins the keys of the individual items.
+    item_separator: Any = ""
+
     def __init__(self) -> None:
-        #: Joins the keys of the individual items.
-        self.item_separator: Any = ""
         super().__init__()
 
     def key(self, *items: Any) -> Any:
@@ -427,9 +428,7 @@ class ObjectKeyMaker(KeyMaker):
     _ITERABLE = b"\3"
     _NAME = b"\4"
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.item_separator = self._ITEM
+    item_separator = _ITEM
 
     def _key(self, obj: Any) -> bytes:
         if isinstance(obj, (str, bytes, int, float, bool, type(None))):

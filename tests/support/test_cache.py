@@ -358,3 +358,16 @@ def test_memory_cache_clear_keeps_the_same_dict():
 )
 def test_object_key_maker_bytes_match_the_official_layout(items, expected):
     assert ObjectKeyMaker().key(*items) == expected
+
+
+def test_key_maker_subclass_without_super_init_still_works():
+    class Upper(KeyMaker):
+        def __init__(self):  # deliberately no super().__init__()
+            pass
+
+        def _key(self, obj):
+            return str(obj).upper()
+
+    assert Upper().key("a", "b") == "AB"
+    assert ObjectKeyMaker.item_separator == b"\0"
+    assert StringKeyMaker().item_separator == ""
