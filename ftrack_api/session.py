@@ -461,9 +461,28 @@ class Session(object):
             entity = self.cache.get(key)
         except KeyError:
             return None
-        if isinstance(entity, ftrack_api.entity.base.Entity) and entity.session is not self:
-            entity.session = self
+        if isinstance(entity, ftrack_api.entity.base.Entity):
+            if entity.session is not self:
+                entity.session = self
+            self._identity[key] = entity
+            self._attach_references(entity, {key: entity})
         return entity
+
+    def _attach_references(self, entity: Any, merged: Dict[Any, Any]) -> None:
+        """Replace detached nested entities (for example from a persistent cache) by attached ones."""
+        Entity = ftrack_api.entity.base.Entity
+        Collection = ftrack_api.collection.Collection
+        for storage in (entity._local, entity._remote):
+            for name, value in list(storage.items()):
+                if isinstance(value, Entity) and not self._is_attached(value):
+                    storage[name] = self._merge_entity(value, merged)
+                elif isinstance(value, Collection) and any(not self._is_attached(item) for item in value._data):
+                    storage[name] = Collection(
+                        entity,
+                        value.attribute,
+                        mutable=value.mutable,
+                        data=[self._merge_entity(item, merged) for item in value._data],
+                    )
 
     def _cache_store(self, key: Any, entity: Any) -> None:
         if self._single_layer:

@@ -271,3 +271,28 @@ def test_builtin_locations(session):
 def test_call_returns_decoded_results(session):
     (result,) = session.call([{"action": "query", "expression": "select username from User limit 1"}])
     assert result["data"][0].entity_type == "User"
+
+
+def test_persistent_serialised_file_cache(local_server, tmp_path, project):
+    import functools
+
+    project_entity, sequence = project
+    path = str(tmp_path / "entities.dbm")
+
+    def make_cache(session):
+        return ftrack_api.cache.SerialisedCache(
+            ftrack_api.cache.FileCache(path),
+            encode=functools.partial(session.encode, entity_attribute_strategy="persisted_only"),
+            decode=session.decode,
+        )
+
+    with local_server.session(schema_cache_path=str(tmp_path), cache=make_cache) as first:
+        loaded = first.query('select name, parent from Sequence where id is "{0}"'.format(sequence["id"])).one()
+        assert loaded["name"] == "sq010"
+    with local_server.session(schema_cache_path=str(tmp_path), cache=make_cache, auto_populate=False) as second:
+        recorder = Recorder(second)
+        cached = second.get("Sequence", sequence["id"])
+        assert recorder.actions == []
+        assert cached["name"] == "sq010"
+        assert cached["parent"]["id"] == project_entity["id"]
+        assert second._is_attached(cached["parent"])
