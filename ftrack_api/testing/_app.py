@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 from typing import Any
@@ -12,6 +13,10 @@ from ._backend import Backend
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
+# A 1x1 transparent PNG served as the default thumbnail.
+_PLACEHOLDER_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
 
 def create_app(backend: Backend, heartbeat_interval: float = 10.0) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
@@ -29,6 +34,47 @@ def create_app(backend: Backend, heartbeat_interval: float = 10.0) -> web.Applic
         return web.Response(text="<html><body>ftrack local widget</body></html>",
                             content_type="text/html")
 
+    async def upload(request: web.Request) -> web.Response:
+        data = await request.read()
+        part = request.match_info.get("part")
+        number = int(part) if part and part.isdigit() else None
+        status, text = await asyncio.get_running_loop().run_in_executor(
+            None, backend.store_upload, request.match_info["token"], number, data,
+            dict(request.headers))
+        headers = {"ETag": f'"{text}"'} if status == 200 else {}
+        return web.Response(status=status, text="" if status == 200 else text, headers=headers)
+
+    async def component_get(request: web.Request) -> web.Response:
+        status, body, info = await asyncio.get_running_loop().run_in_executor(
+            None, backend.read_file, dict(request.query))
+        if body is None:
+            return web.Response(status=status, text=info or "")
+        return web.Response(status=status, body=body,
+                            content_type=info or "application/octet-stream")
+
+    async def thumbnail(request: web.Request) -> web.Response:
+        status, body, info = await asyncio.get_running_loop().run_in_executor(
+            None, backend.read_file, dict(request.query))
+        if status == 401:
+            return web.Response(status=401, text=info or "")
+        if body is None:
+            return web.Response(body=_PLACEHOLDER_PNG, content_type="image/png")
+        return web.Response(body=body, content_type=info or "image/png")
+
+    async def component_remove(request: web.Request) -> web.Response:
+        status, text = await asyncio.get_running_loop().run_in_executor(
+            None, backend.remove_file, dict(request.query))
+        return web.Response(status=status, text=text)
+
+    async def placeholder(request: web.Request) -> web.Response:
+        return web.Response(body=_PLACEHOLDER_PNG, content_type="image/png")
+
+    app.router.add_put("/upload/{token}", upload)
+    app.router.add_put("/upload/{token}/{part}", upload)
+    app.router.add_get("/component/get", component_get)
+    app.router.add_get("/component/thumbnail", thumbnail)
+    app.router.add_get("/component/remove", component_remove)
+    app.router.add_get("/img/thumbnail2.png", placeholder)
     app.router.add_post("/api", api)
     app.router.add_get("/widget/{name}", widget)
     _attach_event_hub(app, backend, heartbeat_interval)

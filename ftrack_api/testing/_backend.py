@@ -5,8 +5,11 @@ SQLite transaction that is rolled back entirely when any operation fails.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
+import mimetypes
 import secrets
 import sys
 import threading
@@ -42,6 +45,8 @@ class Backend:
         self.max_operations = max_operations_per_request
         self.server_url = server_url
         self.publish: Optional[Callable[[Dict[str, Any]], None]] = None
+        # Upload tokens handed out by get_upload_metadata: token -> (component id, headers).
+        self.uploads: Dict[str, Dict[str, Any]] = {}
         with self.lock:
             self.db.begin()
             try:
@@ -86,6 +91,50 @@ class Backend:
         with self.lock:
             expected = self.db.api_key_for(username)
         return expected is not None and secrets.compare_digest(expected, api_key)
+
+    # -- files ---------------------------------------------------------------------------
+    def store_upload(self, token: str, part: Optional[int], data: bytes,
+                     headers: Dict[str, str]) -> Tuple[int, str]:
+        """Store a PUT body for an upload token; return (HTTP status, ETag or message)."""
+        upload = self.uploads.get(token)
+        if upload is None:
+            return 403, "Unknown or expired upload URL."
+        lowered = {k.lower(): v for k, v in headers.items()}
+        digest = hashlib.md5(data).digest()
+        expected = lowered.get("content-md5")
+        if expected and base64.b64encode(digest).decode("ascii") != expected.strip():
+            return 400, "Content-MD5 does not match the uploaded data."
+        with self.lock:
+            self.db.begin()
+            try:
+                if part is None:
+                    self.db.put_blob(upload["component_id"], data, lowered.get("content-type"))
+                    self.uploads.pop(token, None)
+                else:
+                    self.db.put_part(token, part, data)
+                self.db.commit()
+            except BaseException:
+                self.db.rollback()
+                raise
+        return 200, hashlib.md5(data).hexdigest()
+
+    def read_file(self, query: Dict[str, str]) -> Tuple[int, Optional[bytes], Optional[str]]:
+        if not self.authenticate(query.get("username"), query.get("apiKey")):
+            return 401, None, INVALID_CREDENTIALS_MESSAGE
+        with self.lock:
+            found = self.db.get_blob(query.get("id", ""))
+        if found is None:
+            return 404, None, f"No data stored for component {query.get('id')!r}."
+        return 200, found[0], found[1]
+
+    def remove_file(self, query: Dict[str, str]) -> Tuple[int, str]:
+        if not self.authenticate(query.get("username"), query.get("apiKey")):
+            return 401, INVALID_CREDENTIALS_MESSAGE
+        with self.lock:
+            self.db.begin()
+            removed = self.db.delete_blob(query.get("id", ""))
+            self.db.commit()
+        return (200, "removed") if removed else (404, "No such component data.")
 
     # -- batch ---------------------------------------------------------------------------
     def handle(self, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
@@ -311,7 +360,47 @@ def _encode_media(backend: Backend, reader: Reader, writer: Writer, op: Dict[str
     return {"job_id": job["id"]}
 
 
+def _upload_metadata(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    component_id = _field(op, "component_id", str, "a string")
+    file_name = _field(op, "file_name", str, "a string")
+    size = op.get("file_size")
+    if size is not None and (not isinstance(size, int) or isinstance(size, bool) or size < 0):
+        raise ValidationError("Field 'file_size' of 'get_upload_metadata' must be a size in bytes.")
+    token = secrets.token_hex(16)
+    backend.uploads[token] = {"component_id": component_id}
+    parts = op.get("parts")
+    if isinstance(parts, int) and not isinstance(parts, bool) and parts >= 3:
+        return {"component_id": component_id, "upload_id": token,
+                "urls": [{"signed_url": f"{backend.server_url}/upload/{token}/{n}",
+                          "part_number": n} for n in range(1, parts + 1)]}
+    content_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+    headers = {"Content-Type": content_type,
+               "Content-Disposition": f'attachment; filename="{file_name}"'}
+    if isinstance(op.get("checksum"), str) and op["checksum"]:
+        headers["Content-MD5"] = op["checksum"]
+    return {"url": f"{backend.server_url}/upload/{token}", "headers": headers,
+            "component_id": component_id}
+
+
+def _complete_multipart(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    upload_id = _field(op, "upload_id", str, "a string")
+    component_id = _field(op, "component_id", str, "a string")
+    parts = _field(op, "parts", list, "a list")
+    if backend.uploads.get(upload_id, {}).get("component_id") != component_id:
+        raise ValidationError(f"Unknown multipart upload {upload_id!r}.")
+    stored = backend.db.take_parts(upload_id)
+    numbers = [p.get("part_number") for p in parts if isinstance(p, dict)]
+    if sorted(numbers) != sorted(stored) or not numbers:
+        raise ValidationError(f"Parts {numbers} do not match the uploaded parts {sorted(stored)}.")
+    backend.db.put_blob(component_id, b"".join(stored[n] for n in sorted(stored)), None)
+    backend.uploads.pop(upload_id, None)
+    return {"action": "complete_multipart_upload", "component_id": component_id,
+            "url": f"{backend.server_url}/component/get?id={component_id}"}
+
+
 _ACTIONS: Dict[str, Callable[[Backend, Reader, Writer, Dict[str, Any]], Any]] = {
+    "get_upload_metadata": _upload_metadata,
+    "complete_multipart_upload": _complete_multipart,
     "query_server_information": _server_information,
     "query_schemas": _schemas,
     "query": _query,

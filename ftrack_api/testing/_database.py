@@ -22,6 +22,11 @@ CREATE UNIQUE INDEX IF NOT EXISTS entity_key ON entity (fam, k);
 CREATE INDEX IF NOT EXISTS entity_type ON entity (type);
 CREATE TABLE IF NOT EXISTS server_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS api_key (username TEXT PRIMARY KEY, api_key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blob (component_id TEXT PRIMARY KEY, content_type TEXT,
+                                 data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS upload_part (upload_id TEXT NOT NULL, part_number INTEGER NOT NULL,
+                                        data BLOB NOT NULL,
+                                        PRIMARY KEY (upload_id, part_number));
 """
 # Expression indexes for the foreign keys most queries follow.
 _INDEXED_FKS = ("parent_id", "project_id", "asset_id", "context_id", "entity_id", "version_id",
@@ -141,3 +146,27 @@ class Database:
     def set_api_key(self, username: str, api_key: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO api_key (username, api_key) VALUES (?, ?)",
                           (username, api_key))
+
+    # -- file storage of the ftrack.server location ---------------------------------------
+    def put_blob(self, component_id: str, data: bytes, content_type: Optional[str]) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO blob (component_id, content_type, data) "
+                          "VALUES (?, ?, ?)", (component_id, content_type, data))
+
+    def get_blob(self, component_id: str) -> Optional[Tuple[bytes, Optional[str]]]:
+        row = self.conn.execute("SELECT data, content_type FROM blob WHERE component_id = ?",
+                                (component_id,)).fetchone()
+        return None if row is None else (bytes(row[0]), row[1])
+
+    def delete_blob(self, component_id: str) -> bool:
+        return self.conn.execute("DELETE FROM blob WHERE component_id = ?",
+                                 (component_id,)).rowcount > 0
+
+    def put_part(self, upload_id: str, part_number: int, data: bytes) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO upload_part (upload_id, part_number, data) "
+                          "VALUES (?, ?, ?)", (upload_id, part_number, data))
+
+    def take_parts(self, upload_id: str) -> Dict[int, bytes]:
+        rows = self.conn.execute("SELECT part_number, data FROM upload_part WHERE upload_id = ?",
+                                 (upload_id,)).fetchall()
+        self.conn.execute("DELETE FROM upload_part WHERE upload_id = ?", (upload_id,))
+        return {number: bytes(data) for number, data in rows}
