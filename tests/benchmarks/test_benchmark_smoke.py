@@ -1,0 +1,112 @@
+"""The benchmark runs end to end at tiny sizes, so it cannot rot (issue 6).
+
+No timing is asserted: only that ``benchmarks/run.py`` runs every workload for every
+contender without an error cell and writes its JSON, markdown and PNG outputs. In CI
+(``CI`` set) the official client 3.1.0 must take part; elsewhere the run goes on without it
+when its virtual environment cannot be built (for example offline).
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+RUNNER = REPO / "benchmarks" / "run.py"
+
+EXPECTED_CELLS = {
+    "import ftrack_api", "Session() cold schema cache", "Session() warm schema cache",
+    "start-up: import + Session() + first query",
+    "query().all() 60 rows, page 25", "query().all() 60 rows, page 500",
+    "query().all() 120 rows, page 25", "query().all() 120 rows, page 500",
+    "server: serve 120 rows", "retained memory per entity (120 rows)",
+    "six attribute reads x 120 entities", "get() x 20 cached entities",
+    "populate(status) over 20 entities", "create() x 20 + commit()",
+}
+
+
+@pytest.fixture(scope="module")
+def benchmark_run(tmp_path_factory, request) -> dict:
+    output = tmp_path_factory.mktemp("bench-results")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("FTRACK_")}
+    command = [sys.executable, str(RUNNER), "--sizes", "60,120", "--page-sizes", "25,500",
+               "--batch", "20", "--repeat", "1", "--output", str(output)]
+    if os.environ.get("CI"):
+        # Reuse (or build) the suite's official venv; a failure to build it fails here.
+        python = request.getfixturevalue("official_python")
+        command += ["--official-python", str(python)]
+    else:
+        command.append("--allow-missing-official")
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env,
+                               cwd=str(REPO))
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return {"output": output, "stdout": completed.stdout, "stderr": completed.stderr,
+            "data": json.loads((output / "results.json").read_text(encoding="utf-8"))}
+
+
+def test_every_workload_ran_without_error(benchmark_run: dict) -> None:
+    data = benchmark_run["data"]
+    cells = {cell["cell"]: cell for cell in data["cells"]}
+    assert set(cells) == EXPECTED_CELLS
+    errors = {name: cell["errors"] for name, cell in cells.items() if cell["errors"]}
+    assert errors == {}
+    expected = {"ours", "floor"} | ({"official"} if data["official"]["python"] else set())
+    for name, cell in cells.items():
+        contenders = set(cell["medians"])
+        if cell["group"] == "serve":
+            assert contenders == {"server", "floor"}, name
+        elif cell["group"] in ("get", "populate"):
+            assert contenders == expected - {"floor"}, name
+        else:
+            assert contenders == expected, name
+    assert data["tasks_seeded"] == 120
+
+
+def test_official_client_takes_part_in_ci(benchmark_run: dict) -> None:
+    official = benchmark_run["data"]["official"]
+    if os.environ.get("CI"):
+        assert official["python"] and official["error"] is None
+    elif not official["python"]:
+        pytest.skip(f"official client not available here: {official['error']}")
+    assert official["version"] == "3.1.0"
+
+
+def test_raw_samples_and_medians_are_recorded(benchmark_run: dict) -> None:
+    for cell in benchmark_run["data"]["cells"]:
+        for contender, samples in cell["samples"].items():
+            assert len(samples) == 1 and samples[0]["ok"] is True
+            assert cell["medians"][contender] == samples[0][cell["metric"]]
+        if cell["group"] == "query":
+            assert {s["rows"] for ss in cell["samples"].values() for s in ss} == {cell["rows"]}
+
+
+def test_markdown_table_and_a_verdict_per_target(benchmark_run: dict) -> None:
+    markdown = (benchmark_run["output"] / "results.md").read_text(encoding="utf-8")
+    assert markdown.strip() == benchmark_run["stdout"].strip()  # the table it printed
+    assert "| Workload | ours | official | floor | official ÷ ours | ours ÷ floor |" in markdown
+    assert "| query().all() 120 rows, page 500 |" in markdown
+    targets = benchmark_run["data"]["targets"]
+    texts = [t["target"] for t in targets]
+    assert len(texts) == 10  # 2 query cells x 2 criteria + create, memory, import, 2 Session, serve
+    for target in targets:
+        assert target["status"] in ("PASS", "FAIL", "SKIP")
+        assert f"- {target['status']}: {target['target']}" in markdown
+    assert any(text.startswith("local server: serving 10,000 rows") for text in texts)
+
+
+def test_chart_is_a_png(benchmark_run: dict) -> None:
+    chart = (benchmark_run["output"] / "chart.png").read_bytes()
+    assert chart[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(chart) > 1000
+
+
+def test_bad_option_is_a_clear_usage_error(tmp_path: pathlib.Path) -> None:
+    completed = subprocess.run([sys.executable, str(RUNNER), "--sizes", "10,abc",
+                                "--output", str(tmp_path)], capture_output=True, text=True,
+                               timeout=60)
+    assert completed.returncode == 2
+    assert "expected comma separated integers, got '10,abc'" in completed.stderr
