@@ -104,15 +104,18 @@ def test_operations_stack():
 # -- against the server --------------------------------------------------------
 
 def test_two_assignments_send_one_update(session, project):
-    project_entity, _ = project
-    recorder = Recorder(session)
-    project_entity["full_name"] = "a"
-    project_entity["full_name"] = "b"
+    _, sequence = project
+    entity = session.create("Shot", {"name": "start", "parent": sequence})
     session.commit()
-    updates = recorder.batches("update")
-    assert len(updates) == 1 and len(updates[0]) == 1
-    assert updates[0][0]["entity_data"]["full_name"] == "b"
-    assert project_entity["full_name"] == "b"
+    recorder = Recorder(session)
+    entity["name"] = "a"
+    entity["name"] = "b"
+    session.commit()
+    (batch,) = recorder.batches()
+    assert len(batch) == 1
+    assert batch[0]["action"] == "update"
+    assert batch[0]["entity_data"] == {"__entity_type__": "Shot", "name": "b"}
+    assert entity["name"] == "b"
     assert len(session.recorded_operations) == 0
 
 
