@@ -4,12 +4,29 @@ Threads (all daemons, all joined by :meth:`EventHub.disconnect`):
 
 * the *reader* thread of the current websocket (``ftrack-event-hub-reader``)
   decodes frames, answers heartbeats, resolves acks and queues received
-  events; when the link drops unexpectedly it runs the reconnect policy;
-* the optional *connector* thread started by
-  :meth:`EventHub.connect_in_background`.
+  events;
+* the *connect* thread started by :meth:`EventHub.connect_in_background` and
+  the *reconnect* thread started when a link drops unexpectedly; both follow
+  the :class:`ReconnectPolicy`.
 
 Received events are only dispatched to subscribers by :meth:`EventHub.wait`
 (in the calling thread), as in the official client.
+
+State machine (``EventHub._state``, guarded by ``_lock``)::
+
+    disconnected --init_connection/connect--> initialising --"1::"--> announcing
+    announcing --subscriptions acked, queue flushed--> connected
+    connected --link lost--> initialising (reconnect thread) --...--> connected
+    any --disconnect()--> disconnected
+
+Asynchronous publishes are sent only when *connected*, queued in the two
+middle states and refused when *disconnected*.
+
+Size note: this module is a little over the 800-line guide because the public
+API (the official surface) and the connection lifecycle share one lock and
+one state machine; the protocol (``_socketio``), the I/O driver
+(``_connection``), the inbox (``_inbox``) and the policy (``_policy``) already
+live in private modules.
 """
 from __future__ import annotations
 
@@ -71,6 +88,20 @@ _CONNECTED = "connected"  # publishes go straight to the socket
 
 _Callback = Callable[[Event], Any]
 
+#: on_reply callbacks kept at most (replies to older events are ignored).
+_MAX_REPLY_CALLBACKS = 10000
+
+
+def _check_encodable(event: Event) -> None:
+    """Raise TypeError now, in the publisher's thread, for data that cannot
+    travel as JSON (rather than failing later in a background thread)."""
+    try:
+        json.dumps(to_wire(event))
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            "Event {0!r} cannot be published asynchronously: {1}".format(event["topic"], error)
+        ) from None
+
 
 class EventHub:
     """Publish and subscribe to events, locally and through the server.
@@ -129,7 +160,8 @@ class EventHub:
         self._parser = Parser()
         self._lock = threading.RLock()
         self._subscribers: List[Subscriber] = []
-        self._reply_callbacks: Dict[str, _Callback] = {}
+        # event id -> on_reply callback; bounded, oldest dropped first
+        self._reply_callbacks: "collections.OrderedDict[str, _Callback]" = collections.OrderedDict()
         self._state = _DISCONNECTED
         self._outbox: Deque[Tuple[Event, Optional[_Callback]]] = collections.deque()
 
@@ -202,6 +234,10 @@ class EventHub:
             subscriber = {}
         elif not isinstance(subscriber, dict):
             raise TypeError("subscriber must be a dict of metadata.")
+        try:
+            json.dumps(subscriber)
+        except (TypeError, ValueError) as error:
+            raise TypeError("subscriber metadata must be JSON serialisable: {0}".format(error)) from None
         subscriber.setdefault("id", uuid.uuid4().hex)
         item = Subscriber(subscription, callback, subscriber, priority)
         with self._lock:
@@ -290,6 +326,7 @@ class EventHub:
         self._prepare_event(event)
         if synchronous:
             return self._handle(event, synchronous=True)
+        _check_encodable(event)
         with self._lock:
             state = self._state
             if state != _CONNECTED and state != _DISCONNECTED:
@@ -717,13 +754,14 @@ class EventHub:
         """
         if on_reply is not None:
             self._reply_callbacks[event["id"]] = on_reply
+            while len(self._reply_callbacks) > _MAX_REPLY_CALLBACKS:
+                self._reply_callbacks.popitem(last=False)
         link, codec = self._link, self._codec
         if link is None or codec is None or codec.state is not sio.State.CONNECTED:
             if requeue:
                 self._outbox.append((event, on_reply))
             return
         payload = to_wire(event)
-        json.dumps(payload)  # raise TypeError for unencodable data before anything is sent
         frame, ack_id = codec.emit("ftrack.event", [payload])
         assert ack_id is not None
         self._ack_callbacks[ack_id] = on_ack if on_ack is not None else self._publish_acked

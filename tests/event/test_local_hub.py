@@ -177,3 +177,76 @@ def test_subscription_and_subscriber_objects():
     subscriber = Subscriber("topic=a", lambda e: None, {"id": "s1"}, 5)
     assert subscriber.interested_in(Event("a"))
     assert "s1" in str(subscriber) and "topic=a" in str(subscriber)
+
+
+def test_unencodable_data_fails_in_the_publishing_thread(hub):
+    hub.init_connection()
+    with pytest.raises(TypeError, match="cannot be published"):
+        hub.publish(Event("t", data={"x": object()}))
+    # synchronous publishes carry any Python object
+    hub.subscribe("topic=t", lambda e: e["data"]["x"])
+    marker = object()
+    assert hub.publish(Event("t", data={"x": marker}), synchronous=True) == [marker]
+    with pytest.raises(TypeError, match="JSON"):
+        hub.subscribe("topic=t", lambda e: None, subscriber={"obj": object()})
+
+
+def test_reconnect_policy_value():
+    from ftrack_api.event.hub import ReconnectPolicy
+
+    policy = ReconnectPolicy()
+    assert (policy.attempts, policy.delay, policy.timeout) == (30, 10.0, 60.0)
+    with pytest.raises(Exception):
+        policy.delay = 1  # type: ignore[misc]  # frozen
+    quick = policy.new(attempts=4, delay=0.5, backoff=2.0, max_delay=1.5)
+    assert list(quick.delays()) == [0.5, 1.0, 1.5, 1.5]
+    assert policy.delay == 10.0
+    endless = policy.new(attempts=None)
+    delays = endless.delays()
+    assert [next(delays) for _ in range(50)] == [10.0] * 50
+    for bad in ({"attempts": -1}, {"attempts": 1.5}, {"delay": -1}, {"backoff": 0.5}, {"timeout": 0}):
+        with pytest.raises(ValueError):
+            ReconnectPolicy(**bad)
+
+
+def test_reconnect_policy_per_instance_and_subclass():
+    from ftrack_api.event.hub import ReconnectPolicy
+
+    custom = ReconnectPolicy(delay=1.0)
+    assert EventHub("http://h", "u", "k", reconnect_policy=custom).reconnect_policy is custom
+
+    class Quick(EventHub):
+        reconnect_policy = custom
+
+    assert Quick("http://h", "u", "k").reconnect_policy is custom
+    assert EventHub("http://h", "u", "k").reconnect_policy == ReconnectPolicy()
+    with pytest.raises(TypeError):
+        EventHub("http://h", "u", "k", bogus=1)
+
+
+def test_inbox_stop_semantics():
+    import threading
+
+    from ftrack_api.event._inbox import Inbox
+
+    inbox = Inbox()
+    inbox.put(1)
+    inbox.put(2)
+    assert list(inbox.consume(0.01)) == [1, 2]
+    inbox.stop()  # nobody consuming: the next consumer returns at once
+    assert list(inbox.consume(None)) == []
+    got = []
+    started = threading.Event()
+
+    def consume():
+        for item in inbox.consume(None):
+            got.append(item)
+            started.set()
+
+    thread = threading.Thread(target=consume)
+    thread.start()
+    inbox.put("a")
+    assert started.wait(5)
+    inbox.stop()
+    thread.join(5)
+    assert not thread.is_alive() and got == ["a"]
