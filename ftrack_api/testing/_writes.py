@@ -125,6 +125,10 @@ class Writer:
             raise ValidationError(f"Missing primary key for {t.id}.")
         if self.db.get(t.family, key) is not None:
             raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
+        if t.id == "Timer" and row.get("user_id") is not None \
+                and self.db.find(t.family, {"user_id": row["user_id"]}, [t.id]):
+            # ftrack keeps one running timer per user (User.start_timer relies on it).
+            raise DuplicateEntryError("Duplicate entry: the user already has a running Timer.")
         self.db.insert(t.family, key, t.id, row)
         self.changes.append(Change("add", t.id, key, row, {n: (None, v) for n, v in row.items()}))
         for name, value in deferred:
@@ -213,8 +217,12 @@ class Writer:
             row["start"] = _values.now()
         if is_a(t.id, "Job") and row.get("created_at") is None and "created_at" in attrs:
             row["created_at"] = _values.now()
-        if is_a(t.id, "User") and row.get("is_active") is None:
-            row["is_active"] = True
+        if is_a(t.id, "User"):
+            if row.get("is_active") is None:
+                row["is_active"] = True
+            for name in ("is_otp_enabled", "is_totp_enabled", "require_details_update"):
+                if name in attrs and row.get(name) is None:
+                    row[name] = False
         if is_a(t.id, "Group") and row.get("local") is None and "local" in attrs:
             row["local"] = False
         if is_a(t.id, "Status") and row.get("is_active") is None:

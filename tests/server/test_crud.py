@@ -184,3 +184,10 @@ def test_asset_version_defaults(api: Api, shot) -> None:
                     f'where id is "{asset["id"]}"')
     assert rows[0]["latest_version"]["comment"] == "second"
     assert [v["is_latest_version"] for v in rows[0]["versions"]] == [False, True]
+
+
+def test_user_create_fills_flags(api: Api) -> None:
+    user = api.create("User", username=f"user-{uuid.uuid4().hex[:6]}", first_name="first",
+                      last_name="last", is_active=False)
+    assert user["is_active"] is False and user["resource_type"] == "user"
+    assert user["is_otp_enabled"] is False and user["require_details_update"] is False

@@ -14,6 +14,8 @@ _WORDS = ["select", "from", "where", "and", "or", "not", "is", "is_not", "in", "
           '"x"', "none", "true", "1", "-2.5", "=", "!=", ">=", "<", "after", "key", "value",
           "group", "count(id)", "TypedContext", "ancestors", "link", "metadata", "\\"]
 
+_QUERY_SETTINGS = settings(max_examples=700, deadline=None, derandomize=True,
+                           suppress_health_check=[HealthCheck.function_scoped_fixture])
 _SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -27,14 +29,14 @@ def _check(api: Api, body: bytes) -> None:
         assert "Internal server error" not in decoded["content"], decoded["content"]
 
 
-@_SETTINGS
+@_QUERY_SETTINGS
 @given(st.lists(st.sampled_from(_WORDS), max_size=14))
 def test_query_token_soup(api: Api, words) -> None:
     expression = " ".join(words)
     _check(api, json.dumps([{"action": "query", "expression": expression}]).encode())
 
 
-@_SETTINGS
+@_QUERY_SETTINGS
 @given(st.text(max_size=60))
 def test_query_random_text(api: Api, text) -> None:
     _check(api, json.dumps([{"action": "query", "expression": "select name from Task where " + text}]).encode())
