@@ -241,6 +241,29 @@ class SchemaSet:
             t.family = chain[-1]
             for ancestor in chain:
                 self.types[ancestor].subtypes.append(t.id)
+        self._share_plain_aliases()
+
+    def _share_plain_aliases(self) -> None:
+        """Types whose ``alias_for`` names the same table are views of one storage.
+
+        ftrack's ``NoteLabel`` and ``NoteCategory`` are both ``NoteCategory``: a label
+        link (``NoteLabelLink.label_id``) may point at a category row and vice versa.
+        """
+        groups: Dict[str, List[EntityType]] = {}
+        for t in self.types.values():
+            alias = t.raw.get("alias_for")
+            if isinstance(alias, str) and t.base is None:
+                groups.setdefault(alias, []).append(t)
+        for alias, members in groups.items():
+            if len(members) < 2:
+                continue
+            members.sort(key=lambda m: (m.id != alias, m.id))
+            family = members[0].family
+            views = [sub for m in members for sub in m.subtypes]
+            for m in members:
+                for sub in m.subtypes:
+                    self.types[sub].family = family
+                m.subtypes[:] = list(dict.fromkeys(m.subtypes + views))
 
     @staticmethod
     def _attr_for_internal(t: EntityType, column: str) -> str:
