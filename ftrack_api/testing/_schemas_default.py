@@ -297,6 +297,7 @@ def default_schemas() -> List[Dict[str, Any]]:
                "completed_at:datetime completed_by->User completed_by_id:str content:str@text "
                'date:datetime id:str="{uid}"@noteid in_reply_to->Note in_reply_to_id:str@noteparentid '
                "is_todo:bool=false metadata{Metadata}@meta note_components[NoteComponent] "
+               "note_label_links[NoteLabelLink] "
                "parent_id:str parent_type:str recipients[Recipient] replies[Note] "
                "thread_activity:datetime@triggerdate user_id:str@userid",
                req="id user_id"),
@@ -304,6 +305,9 @@ def default_schemas() -> List[Dict[str, Any]]:
                alias="NoteCategory"),
         _build("NoteLabel", 'color:str id:str="{uid}"@categoryid name:str sort:int=0',
                alias="NoteCategory"),
+        _build("NoteLabelLink", "label->NoteLabel label_id:str note->Note note_id:str",
+               pk="note_id label_id", req="note_id label_id", imm="note_id label_id",
+               dp="note_id label_id"),
         _build("Recipient", "note->Note note_id:str recipient->Resource resource_id:str "
                "text_mentioned:str user->User", pk="note_id resource_id",
                req="note_id resource_id", imm="note_id resource_id", dp="note_id resource_id"),
