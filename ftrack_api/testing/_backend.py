@@ -256,6 +256,33 @@ def _query(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any])
     return reader.query(_field(op, "expression", str, "a string"))
 
 
+def _search(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
+    """JS ``search``: a query narrowed by free-text terms, a context and object types."""
+    expression = op.get("expression") or ""
+    entity_type = _field(op, "entity_type", str, "a string")
+    if not isinstance(expression, str):
+        raise ValidationError("Field 'expression' of 'search' must be a string.")
+    result = reader.query(expression if expression.strip() else entity_type)
+    terms = [t.lower() for t in op.get("terms") or [] if isinstance(t, str)]
+    object_type_ids = [o for o in op.get("object_type_ids") or [] if isinstance(o, str)]
+    context_id = op.get("context_id")
+    data = []
+    for item in result["data"]:
+        row = backend.db.get(backend.schema.get(item["__entity_type__"]).family,
+                             str(item.get("id")))
+        stored = row[2] if row else {}
+        text = " ".join(str(v).lower() for v in stored.values() if isinstance(v, str))
+        if terms and not all(term in text for term in terms):
+            continue
+        if object_type_ids and stored.get("object_type_id") not in object_type_ids:
+            continue
+        if context_id and context_id not in (stored.get("parent_id"), stored.get("project_id"),
+                                             stored.get("context_id"), stored.get("id")):
+            continue
+        data.append(item)
+    return {"action": "search", "data": data, "metadata": result["metadata"]}
+
+
 def _create(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:
     return writer.create(_field(op, "entity_type", str, "a string"),
                          _field(op, "entity_data", dict, "an object"), op.get("entity_key"))
@@ -404,6 +431,7 @@ _ACTIONS: Dict[str, Callable[[Backend, Reader, Writer, Dict[str, Any]], Any]] = 
     "query_server_information": _server_information,
     "query_schemas": _schemas,
     "query": _query,
+    "search": _search,
     "create": _create,
     "update": _update,
     "delete": _delete,

@@ -81,3 +81,22 @@ def test_unknown_actions_are_reported_by_name(api: Api) -> None:
     for name in ("get_upload_metadata_v2", "permissions"):
         body = api.call([{"action": name}])
         assert body["content"] == f"Invalid action u'{name}'"
+
+
+def test_search_filters_by_terms_and_context(api: Api) -> None:
+    project = api.project()
+    shot = api.create("Shot", name="searchable", parent=api.ref(project))
+    api.create("Task", name="lighting pass", parent=api.ref(shot))
+    api.create("Task", name="anim pass", parent=api.ref(shot))
+    result = api.ok([{"action": "search", "expression": "select name from Task",
+                      "entity_type": "Task", "terms": ["lighting"], "context_id": shot["id"],
+                      "object_type_ids": []}])[0]
+    assert result["action"] == "search"
+    assert [r["name"] for r in result["data"]] == ["lighting pass"]
+
+
+def test_keywords_are_case_insensitive(api: Api) -> None:
+    rows = api.rows('SELECT name FROM Priority WHERE name IS "Low" ORDER BY name DESC LIMIT 1')
+    assert [r["name"] for r in rows] == ["Low"]
+    rows = api.rows("select name from Priority limit 1 offset 0")
+    assert len(rows) == 1

@@ -194,3 +194,17 @@ def test_seeded_locations_and_objects(api: Api) -> None:
     assert api.rows('select name from Priority where id is "9661b320-3a0c-11e2-81c1-0800200c9a66"')
     shorts = {r["short"] for r in api.rows("select short from AssetType")}
     assert {"geo", "img", "upload"} <= shorts
+
+
+def test_asset_version_custom_attributes(api: Api, hierarchy) -> None:
+    key = f"av_{uuid.uuid4().hex[:6]}"
+    api.create("CustomAttributeConfiguration", key=key, label="Approved by", entity_type="assetversion",
+               type_id=ca_type(api, "text"), default="", config="{}")
+    asset = api.create("Asset", name="a", parent=api.ref(hierarchy["sh1"]))
+    version = api.create("AssetVersion", asset=api.ref(asset))
+    items = values(api, "AssetVersion", version["id"])
+    assert items[key]["value"] == "" and items[key]["__entity_type__"] == "AssetVersionCustomAttributeValue"
+    api.update("AssetVersionCustomAttributeValue", [items[key]["configuration_id"], version["id"]],
+               value="jo")
+    assert values(api, "AssetVersion", version["id"])[key]["value"] == "jo"
+    assert hierarchy["key"] not in values(api, "AssetVersion", version["id"])
