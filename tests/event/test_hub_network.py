@@ -350,3 +350,25 @@ def test_flush(hubs):
         hub.publish(Event("test.flush", data={"n": number}))
     assert hub.flush(5) is True
     assert hub._ack_callbacks == {}
+
+
+def test_silent_link_is_detected_and_replaced():
+    # No heartbeats from the server and a short read timeout: the hub treats
+    # the silent link as dead, reconnects and keeps its subscriptions.
+    with BrokerServer(heartbeat_interval=3600) as server:
+        hub = server.hub(reconnect_policy=ReconnectPolicy(attempts=None, delay=0.05, timeout=0.5))
+        connections = Collector()
+        hub.subscribe("topic=ftrack.meta.connected", connections)
+        seen = Collector()
+        hub.subscribe("topic=test.after", seen)
+        hub.connect()
+        waiter = threading.Thread(target=hub.wait, daemon=True)
+        waiter.start()
+        assert connections.wait_for(2, timeout=10)  # connected, silent, reconnected
+        assert hub.wait_until_connected(10)
+        hub.publish(Event("test.after"))
+        assert seen.wait_for(1)
+        hub.stop_waiting()
+        waiter.join(2)
+        hub.disconnect()
+        assert hub_threads() == []
