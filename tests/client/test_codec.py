@@ -135,3 +135,27 @@ def test_unknown_entity_type_in_decode(session):
 def test_parse_datetime_helpers():
     assert _codec.parse_datetime("2015-06-01") == datetime.datetime(2015, 6, 1, tzinfo=UTC)
     assert _codec.parse_datetime("2015-06-01T10:00:00+0100") == datetime.datetime(2015, 6, 1, 9, tzinfo=UTC)
+
+
+def test_naive_datetimes_follow_timezone_support(monkeypatch):
+    import time
+
+    if not hasattr(time, "tzset"):
+        pytest.skip("needs time.tzset")
+    monkeypatch.setenv("TZ", "EST+05EDT,M3.2.0,M11.1.0")
+    time.tzset()
+    try:
+        assert _codec.parse_datetime("2023-01-10T10:00:00", timezone_support=True) == datetime.datetime(
+            2023, 1, 10, 10, tzinfo=UTC
+        )
+        assert _codec.parse_datetime("2023-01-10T10:00:00", timezone_support=False) == datetime.datetime(
+            2023, 1, 10, 15, tzinfo=UTC
+        )
+        local = datetime.datetime(2023, 1, 10, 15, tzinfo=UTC)
+        assert _codec.encode_datetime(local, timezone_support=False) == {
+            "__type__": "datetime",
+            "value": "2023-01-10T10:00:00",
+        }
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -94,3 +94,29 @@ def test_session_authentication_adds_headers():
     auth(request)
     assert request.headers["ftrack-api-key"] == "the-key"
     assert request.headers["ftrack-user"] == "the-user"
+
+
+def test_constructor_signature_matches_official_order():
+    import inspect
+
+    parameters = list(inspect.signature(ftrack_api.Session).parameters.values())
+    official = [
+        "server_url", "api_key", "api_user", "auto_populate", "plugin_paths", "cache",
+        "cache_key_maker", "auto_connect_event_hub", "schema_cache_path", "plugin_arguments",
+        "timeout", "cookies", "headers", "strict_api",
+    ]
+    assert [p.name for p in parameters[: len(official)]] == official
+    assert all(p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters[: len(official)])
+    assert parameters[len(official)].name == "event_hub_class"
+    assert parameters[len(official)].kind is inspect.Parameter.KEYWORD_ONLY
+    defaults = {p.name: p.default for p in parameters}
+    assert defaults["auto_populate"] is True and defaults["timeout"] == 60 and defaults["strict_api"] is False
+
+
+def test_strict_api_header_sent(local_server, tmp_path):
+    with local_server.session(schema_cache_path=str(tmp_path), strict_api=True, headers={"x-extra": "1"}) as session:
+        assert session._request.headers["ftrack-strict-api"] == "true"
+        assert session._request.headers["x-extra"] == "1"
+    with local_server.session(schema_cache_path=str(tmp_path), timeout=12) as session:
+        assert session._request.headers["ftrack-strict-api"] == "false"
+        assert session.request_timeout == 12
