@@ -6,9 +6,7 @@ import os
 import pathlib
 import re
 import subprocess
-import sys
 
-import pytest
 
 import ftrack_api.formatter as formatter
 from ftrack_api.structure.id import IdStructure
