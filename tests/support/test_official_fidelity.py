@@ -7,7 +7,6 @@ import pathlib
 import re
 import subprocess
 
-
 import ftrack_api.formatter as formatter
 from ftrack_api.structure.id import IdStructure
 
