@@ -70,11 +70,18 @@ def test_format_real_entity(session, hierarchy):
 def test_format_real_collections(session, hierarchy):
     asset = hierarchy["version"]["asset"]
     assert f" versions: {asset['versions']!r}" in formatter.format(asset).splitlines()
-    recursive = formatter.format(asset, recursive=True).splitlines()
-    versions_line = next(line for line in recursive if line.startswith(" versions: "))
-    assert versions_line == " versions: AssetVersion"
+    keep = {"name", "versions", "asset", "version"}
+    recursive = formatter.format(
+        asset, recursive=True, attribute_filter=lambda entity, name, value: name in keep
+    ).splitlines()
     # The version's asset points back at the asset being formatted: a cycle marker.
-    assert any(line.strip() == "asset: Asset{...}" for line in recursive)
+    assert recursive == [
+        "Asset",
+        " name: Hero Model",
+        " versions: AssetVersion",
+        "            asset: Asset{...}",
+        "            version: 2",
+    ]
 
 
 def test_standard_structure_with_real_components(session, hierarchy):
