@@ -12,7 +12,10 @@ from ._query_parser import Query, parse
 from ._schema import Computed, EntityType, Inverse, Link, SchemaSet
 
 Tree = Dict[str, "Tree"]
-CONTEXT_ENTITY_TYPES = {"Project": "show"}
+# Projections computed from the whole stored record (or from other rows).
+_NEEDS_RECORD = frozenset({"link", "_link", "is_latest_version", "time_logged",
+                           "bid_time_logged_difference", "key", "latest_version",
+                           "thumbnail_url", "url"})
 
 
 def key_of(t: EntityType, data: Dict[str, Any]) -> Optional[str]:
@@ -37,6 +40,7 @@ class Reader:
         self.db = db
         self.schema = schema
         self._configs: Optional[List[Row]] = None
+        self._base_fields: Dict[str, List[Tuple[str, bool]]] = {}
 
     # -- query action ----------------------------------------------------------------
     def query(self, expression: Any) -> Dict[str, Any]:
@@ -46,7 +50,12 @@ class Reader:
         compiler = Compiler(self.schema)
         from_sql, t = compiler.root(q)
         tree = self._tree(t, q)
-        sql = f"SELECT e.type, e.k, e.data {from_sql}{compiler.order_by(q, 'e', t)}"
+        columns = self._narrow_columns(t, tree)
+        if columns is None:
+            select = "e.type, e.k, e.data"
+        else:
+            select = "e.type, e.k" + "".join(f", {col('e', name)}" for name, _b in columns)
+        sql = f"SELECT {select} {from_sql}{compiler.order_by(q, 'e', t)}"
         params = dict(compiler.params)
         offset = q.offset or 0
         params["_offset"] = offset
@@ -56,7 +65,11 @@ class Reader:
         elif offset:
             sql += " LIMIT -1 OFFSET :_offset"
         try:
-            rows = [(ty, k, json.loads(d)) for ty, k, d in self.db.conn.execute(sql, params)]
+            cursor = self.db.conn.execute(sql, params)
+            if columns is None:
+                rows = [(ty, k, json.loads(d)) for ty, k, d in cursor]
+            else:
+                rows = self._rows_from_columns(cursor, columns)
         except sqlite3.OperationalError as error:
             raise QueryError(f"Query is too complex to run: {error}.") from None
         more = q.limit is not None and len(rows) > q.limit
@@ -65,6 +78,53 @@ class Reader:
         data = self.project(rows, tree)
         return {"action": "query", "data": data,
                 "metadata": {"next": {"offset": offset + len(rows) if more else None}}}
+
+    def _narrow_columns(self, t: EntityType, tree: Tree) -> Optional[List[Tuple[str, bool]]]:
+        """Stored fields the root rows need, or None when the whole record is needed.
+
+        Fetching only these fields with ``json_extract`` avoids decoding every record.
+        """
+        wanted: Dict[str, bool] = {}
+        for type_id in t.subtypes:
+            sub = self.schema.types[type_id]
+            for name in list(sub.primary_key) + list(sub.system_projections):
+                attr = sub.attributes.get(name)
+                if attr is not None and attr.json_type in ("variable", "object"):
+                    return None
+                wanted.setdefault(name, attr is not None and attr.json_type == "boolean")
+            for name in tree:
+                if name in _NEEDS_RECORD:
+                    return None
+                attr = sub.attributes.get(name)
+                if attr is None:
+                    continue
+                if attr.kind == "scalar":
+                    if attr.json_type in ("variable", "object"):
+                        return None
+                    wanted.setdefault(name, attr.json_type == "boolean")
+                elif attr.kind == "reference":
+                    fk = self.schema.foreign_key(sub, name)
+                    if fk:
+                        wanted.setdefault(fk, False)
+                elif attr.kind in ("collection", "mapped"):
+                    if attr.target and attr.target.endswith("CustomAttributeValue"):
+                        return None
+                    if isinstance(self.schema.relation(sub, name), Computed):
+                        return None
+        return list(wanted.items())
+
+    @staticmethod
+    def _rows_from_columns(cursor: Any, columns: List[Tuple[str, bool]]) -> List[Row]:
+        names = [name for name, _b in columns]
+        booleans = [i for i, (_n, is_bool) in enumerate(columns) if is_bool]
+        rows: List[Row] = []
+        for record in cursor:
+            values = list(record[2:])
+            for i in booleans:
+                if values[i] is not None:
+                    values[i] = bool(values[i])
+            rows.append((record[0], record[1], dict(zip(names, values))))
+        return rows
 
     def _grouped(self, q: Query) -> Dict[str, Any]:
         compiler = Compiler(self.schema)
@@ -153,12 +213,18 @@ class Reader:
 
     # -- payload building ---------------------------------------------------------------
     def base_object(self, type_id: str, data: Dict[str, Any]) -> Dict[str, Any]:
-        t = self.schema.types[type_id]
+        fields = self._base_fields.get(type_id)
+        if fields is None:
+            t = self.schema.types[type_id]
+            names = list(dict.fromkeys(list(t.primary_key) + list(t.system_projections)))
+            fields = [(n, n in t.attributes and t.attributes[n].is_datetime) for n in names]
+            self._base_fields[type_id] = fields
         obj: Dict[str, Any] = {"__entity_type__": type_id}
-        for name in t.primary_key:
-            obj[name] = data.get(name)
-        for name in t.system_projections:
-            obj[name] = self.encode(t, name, data.get(name))
+        for name, is_datetime in fields:
+            value = data.get(name)
+            if is_datetime and value is not None:
+                value = {"__type__": "datetime", "value": value}
+            obj[name] = value
         return obj
 
     def encode(self, t: EntityType, name: str, value: Any) -> Any:
@@ -200,7 +266,14 @@ class Reader:
             attr = t.attributes[name]
             sel_rows = [rows[i] for i in indexes]
             sel_objs = [objs[i] for i in indexes]
-            if kind == "scalar":
+            if kind == "scalar" and name not in _NEEDS_RECORD:
+                is_datetime = attr.is_datetime
+                for (_t, _k, data), obj in zip(sel_rows, sel_objs):
+                    value = data.get(name)
+                    if is_datetime and value is not None:
+                        value = {"__type__": "datetime", "value": value}
+                    obj[name] = value
+            elif kind == "scalar":
                 for (_t, k, data), obj in zip(sel_rows, sel_objs):
                     obj[name] = self._scalar(t, name, k, data)
             elif kind == "reference":
