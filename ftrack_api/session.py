@@ -4,9 +4,9 @@ The session coordinates collaborators that live in their own modules:
 settings (:mod:`ftrack_api._config`), transport (:mod:`ftrack_api._transport`),
 codec (:mod:`ftrack_api._codec`), schema cache (:mod:`ftrack_api._schema`),
 unit of work (:mod:`ftrack_api._unit_of_work`), entity factory
-(:mod:`ftrack_api.entity.factory`) and built-in locations
-(:mod:`ftrack_api._locations`). The identity map (merging server rows into
-cached entities) lives here because it is on the hot path of every query.
+(:mod:`ftrack_api.entity.factory`), built-in locations
+(:mod:`ftrack_api._locations`), the identity map (:mod:`ftrack_api._identity`)
+and the server-action helpers (:mod:`ftrack_api._session_helpers`).
 """
 from __future__ import annotations
 
@@ -14,12 +14,9 @@ import collections.abc
 import datetime
 import json
 import logging
-import os
 import re
 import threading
-import warnings
-import weakref
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import requests
 import requests.auth
@@ -39,6 +36,8 @@ import ftrack_api.inspection
 import ftrack_api.operation
 import ftrack_api.query
 import ftrack_api.symbol
+from ftrack_api._identity import _IdentityMap
+from ftrack_api._session_helpers import _SessionHelpers
 
 __all__ = [
     "SessionAuthentication",
@@ -51,7 +50,6 @@ __all__ = [
 NOT_SET = ftrack_api.symbol.NOT_SET
 MINIMUM_SERVER_VERSION = (3, 3, 11)
 
-
 class SessionAuthentication(requests.auth.AuthBase):
     """Attach the ``ftrack-api-key`` and ``ftrack-user`` headers to every request."""
 
@@ -63,7 +61,6 @@ class SessionAuthentication(requests.auth.AuthBase):
     def __call__(self, request: Any) -> Any:
         request.headers.update({"ftrack-api-key": self.api_key, "ftrack-user": self.api_user})
         return request
-
 
 class AutoPopulatingContext(object):
     """Context manager setting ``session.auto_populate`` (this thread only) and restoring it."""
@@ -81,7 +78,6 @@ class AutoPopulatingContext(object):
     def __exit__(self, *exc: Any) -> None:
         self._session.auto_populate = self._previous
 
-
 class OperationRecordingContext(object):
     """Context manager setting ``session.record_operations`` (this thread only) and restoring it."""
 
@@ -97,7 +93,6 @@ class OperationRecordingContext(object):
 
     def __exit__(self, *exc: Any) -> None:
         self._session.record_operations = self._previous
-
 
 class OperationPayload(collections.abc.MutableMapping):
     """A payload of a commit batch (a mapping)."""
@@ -123,25 +118,21 @@ class OperationPayload(collections.abc.MutableMapping):
     def __len__(self) -> int:
         return len(self._data)
 
-
 class _ThreadFlags(threading.local):
     def __init__(self, auto_populate: bool) -> None:
         self.auto_populate = auto_populate
         self.record_operations = True
 
-
 def _quote(value: Any) -> str:
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return '"{0}"'.format(text)
-
 
 def _event(topic: str, data: Dict[str, Any]) -> Any:
     import ftrack_api.event.base
 
     return ftrack_api.event.base.Event(topic=topic, data=data)
 
-
-class Session(object):
+class Session(_IdentityMap, _SessionHelpers):
     """A connection to an ftrack server.
 
     All arguments are optional and fall back to environment variables:
@@ -446,179 +437,6 @@ class Session(object):
                 value._detached = False
 
     # ------------------------------------------------------------------
-    # Identity map
-    # ------------------------------------------------------------------
-    def _identity_key(self, entity_type: str, values: Sequence[str]) -> Any:
-        if self._fast_keys:
-            return str((entity_type, list(values)))
-        return self.cache_key_maker.key((entity_type, list(values)))
-
-    def _cache_lookup(self, key: Any) -> Any:
-        entity = self._identity.get(key)
-        if entity is not None or self._single_layer:
-            return entity
-        try:
-            entity = self.cache.get(key)
-        except KeyError:
-            return None
-        if isinstance(entity, ftrack_api.entity.base.Entity):
-            if entity.session is not self:
-                entity.session = self
-            self._identity[key] = entity
-            self._attach_references(entity, {key: entity})
-        return entity
-
-    def _attach_references(self, entity: Any, merged: Dict[Any, Any]) -> None:
-        """Replace detached nested entities (for example from a persistent cache) by attached ones."""
-        Entity = ftrack_api.entity.base.Entity
-        Collection = ftrack_api.collection.Collection
-        for storage in (entity._local, entity._remote):
-            for name, value in list(storage.items()):
-                if isinstance(value, Entity) and not self._is_attached(value):
-                    storage[name] = self._merge_entity(value, merged)
-                elif isinstance(value, Collection) and any(not self._is_attached(item) for item in value._data):
-                    storage[name] = Collection(
-                        entity,
-                        value.attribute,
-                        mutable=value.mutable,
-                        data=[self._merge_entity(item, merged) for item in value._data],
-                    )
-
-    def _cache_store(self, key: Any, entity: Any) -> None:
-        if self._single_layer:
-            self._identity[key] = entity
-        else:
-            self.cache.set(key, entity)
-
-    def _is_attached(self, entity: Any) -> bool:
-        values = entity._key_values()
-        if values is None:
-            return False
-        return self._identity.get(self._identity_key(entity.entity_type, values)) is entity
-
-    def _mark_dirty(self, entity: Any) -> None:
-        self._dirty[id(entity)] = entity
-
-    def _entity_class(self, entity_type: str) -> Any:
-        cls = self.types.get(entity_type)
-        if cls is None:
-            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
-        return cls
-
-    def _merge_rows(self, rows: List[Any]) -> List[Any]:
-        merged: Dict[Any, Any] = {}
-        merge_row = self._merge_row
-        with self._thread_lock:
-            return [merge_row(row, merged) for row in rows]
-
-    def _merge_row(self, row: Dict[str, Any], merged: Dict[Any, Any]) -> Any:
-        """Merge one server row (raw parsed JSON) into the identity map and return the entity."""
-        entity_type = row["__entity_type__"]
-        cls = self.types.get(entity_type)
-        if cls is None:
-            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
-        try:
-            values = tuple([str(row[name]) for name in cls.primary_key_attributes])
-        except KeyError as error:
-            raise ftrack_api.exception.ServerError(
-                "Server returned a {0} without its primary key {1}.".format(entity_type, error)
-            ) from None
-        key = self._identity_key(entity_type, values)
-        entity = merged.get(key)
-        new = False
-        if entity is None:
-            entity = self._cache_lookup(key)
-            if entity is None:
-                entity = cls(self, None, True)
-                new = True
-            merged[key] = entity
-        by_name = cls.attributes._by_name
-        remote = entity._remote
-        Collection = ftrack_api.collection.Collection
-        for name, value in row.items():
-            attribute = by_name.get(name)
-            if attribute is None:
-                continue
-            kind = value.__class__
-            if kind is dict:
-                if "__entity_type__" in value:
-                    value = self._merge_row(value, merged)
-                elif "__type__" in value:
-                    value = _codec.decode_value(self, value, self._detached_entity)
-            elif kind is list and isinstance(attribute, ftrack_api.attribute.AbstractCollectionAttribute):
-                value = Collection(
-                    entity,
-                    attribute,
-                    mutable=attribute._mutable,
-                    data=[self._merge_row(item, merged) for item in value],
-                )
-            remote[name] = value
-        if new or not self._single_layer:
-            self._cache_store(key, entity)
-        return entity
-
-    def _detached_entity(self, entity_type: str, data: Dict[str, Any]) -> Any:
-        cls = self._entity_class(entity_type)
-        return cls(self, data, reconstructing=True)
-
-    def merge(self, value: Any, merged: Optional[Dict[Any, Any]] = None) -> Any:
-        """Merge *value* into the session and return the attached result.
-
-        Entities are merged into the cached instance with the same identity (a
-        new attached instance is created when none is cached); collections give
-        plain lists of merged entities; other values are returned unchanged.
-        """
-        if merged is None:
-            merged = {}
-        with self._thread_lock, self.operation_recording(False):
-            return self._merge_value(value, merged)
-
-    def _merge_value(self, value: Any, merged: Dict[Any, Any]) -> Any:
-        if isinstance(value, ftrack_api.entity.base.Entity):
-            return self._merge_entity(value, merged)
-        if isinstance(value, ftrack_api.collection.Collection):
-            return [self._merge_value(item, merged) for item in value._data]
-        if isinstance(value, ftrack_api.collection.MappedCollectionProxy):
-            return [self._merge_value(item, merged) for item in value.collection._data]
-        if isinstance(value, list) and value and isinstance(value[0], ftrack_api.entity.base.Entity):
-            return [self._merge_value(item, merged) for item in value]
-        return value
-
-    def _merge_entity(self, entity: Any, merged: Dict[Any, Any]) -> Any:
-        values = entity._key_values()
-        if values is None:
-            raise KeyError("Cannot merge {0!r}: its primary key is not set.".format(entity))
-        key = self._identity_key(entity.entity_type, values)
-        attached = merged.get(key)
-        if attached is not None:
-            return attached
-        attached = self._cache_lookup(key)
-        if attached is None:
-            if entity.session is self and entity._attribute_map() is self._entity_class(entity.entity_type).attributes._by_name and not self._refers_detached(entity):
-                attached = entity
-            else:
-                attached = self._entity_class(entity.entity_type)(self, None, True)
-            merged[key] = attached
-            self._cache_store(key, attached)
-        else:
-            merged[key] = attached
-        if attached is not entity:
-            attached.merge(entity, merged)
-            if not self._single_layer:
-                self._cache_store(key, attached)
-        return attached
-
-    def _refers_detached(self, entity: Any) -> bool:
-        for storage in (entity._local, entity._remote):
-            for value in storage.values():
-                if isinstance(value, ftrack_api.entity.base.Entity) and not self._is_attached(value):
-                    return True
-                if isinstance(value, ftrack_api.collection.Collection):
-                    if any(not self._is_attached(item) for item in value._data):
-                        return True
-        return False
-
-    # ------------------------------------------------------------------
     # Data methods
     # ------------------------------------------------------------------
     def create(self, entity_type: str, data: Optional[Dict[str, Any]] = None, reconstructing: bool = False) -> Any:
@@ -915,177 +733,3 @@ class Session(object):
         from ftrack_api import _locations
 
         _locations.configure_locations(self)
-
-    # ------------------------------------------------------------------
-    # Server actions
-    # ------------------------------------------------------------------
-    def reset_remote(self, reset_type: str, entity: Any = None) -> Any:
-        """Reset a remote value (for example ``"api_key"``) and return the result data."""
-        payload: Dict[str, Any] = {"action": "reset_remote", "reset_type": reset_type}
-        if entity is not None:
-            payload.update({"entity_type": entity.entity_type, "entity_key": entity["id"]})
-        return self.call([payload])[0]["data"]
-
-    def _feature_call(self, payloads: List[Dict[str, Any]], action: str) -> Any:
-        try:
-            return self.call(payloads)
-        except ftrack_api.exception.ServerError as error:
-            if "Invalid action u'{0}'".format(action) in str(error.message):
-                raise ftrack_api.exception.ServerCompatibilityError(
-                    "Server version {0!r} does not support {1!r}; upgrade the server.".format(
-                        self._server_information.get("version"), action
-                    )
-                ) from error
-            raise
-
-    def get_widget_url(self, name: str, entity: Any = None, theme: Optional[str] = None) -> str:
-        """Return the URL of the widget *name* (optionally for *entity*)."""
-        payload: Dict[str, Any] = {"action": "get_widget_url", "name": name, "theme": theme}
-        if entity is not None:
-            payload.update({"entity_type": entity.entity_type, "entity_key": list(entity._key_values() or ())})
-        return self._feature_call([payload], "get_widget_url")[0]["widget_url"]
-
-    def encode_media(self, media: Any, version_id: Optional[str] = None, keep_original: Any = "auto") -> Any:
-        """Encode *media* (a path or a FileComponent) for review and return the ``Job``."""
-        if isinstance(media, str):
-            if keep_original == "auto":
-                keep_original = False
-            data: Dict[str, Any] = {}
-            if keep_original and version_id:
-                data["version_id"] = version_id
-            server = self.get("Location", ftrack_api.symbol.SERVER_LOCATION_ID)
-            component = self.create_component(media, data=data, location=server)
-            self.commit()
-        elif isinstance(media, ftrack_api.entity.base.Entity) and media.entity_type == "FileComponent":
-            component = media
-            if keep_original == "auto":
-                keep_original = True
-        else:
-            raise ValueError("Unable to encode media of type: {0}".format(type(media)))
-        result = self._feature_call(
-            [
-                {
-                    "action": "encode_media",
-                    "component_id": component["id"],
-                    "version_id": version_id,
-                    "keep_original": bool(keep_original),
-                }
-            ],
-            "encode_media",
-        )
-        return self.get("Job", result[0]["job_id"])
-
-    def get_upload_metadata(self, component_id: str, file_name: str, file_size: int, checksum: Optional[str] = None) -> Any:
-        """Return upload metadata (``url`` and ``headers``) for a component's file."""
-        return self._feature_call(
-            [
-                {
-                    "action": "get_upload_metadata",
-                    "component_id": component_id,
-                    "file_name": file_name,
-                    "file_size": file_size,
-                    "checksum": checksum,
-                }
-            ],
-            "get_upload_metadata",
-        )[0]
-
-    def send_user_invite(self, user: Any) -> None:
-        """Send an invitation e-mail to *user*."""
-        self.send_user_invites([user])
-
-    def send_user_invites(self, users: Sequence[Any]) -> None:
-        """Send invitation e-mails to *users*."""
-        self._feature_call(
-            [{"action": "send_user_invite", "user_id": user["id"]} for user in users], "send_user_invite"
-        )
-
-    def send_review_session_invite(self, invitee: Any) -> None:
-        """Send a review session invitation to *invitee*."""
-        self.send_review_session_invites([invitee])
-
-    def send_review_session_invites(self, invitees: Sequence[Any]) -> None:
-        """Send review session invitations to *invitees*."""
-        self._feature_call(
-            [
-                {"action": "send_review_session_invite", "review_session_invitee_id": invitee["id"]}
-                for invitee in invitees
-            ],
-            "send_review_session_invite",
-        )
-
-    # ------------------------------------------------------------------
-    # Locations and components
-    # ------------------------------------------------------------------
-    def pick_location(self, component: Any = None) -> Any:
-        """Return the preferred accessible location (for *component* when given)."""
-        if component is not None:
-            return self.pick_locations([component])[0]
-        locations = [loc for loc in self.query("Location").all() if getattr(loc, "accessor", NOT_SET)]
-        locations.sort(key=lambda loc: loc.priority)
-        return locations[0] if locations else None
-
-    def pick_locations(self, components: Sequence[Any]) -> List[Any]:
-        """Return, per component, the preferred accessible location holding it (or None)."""
-        locations = [loc for loc in self.query("Location").all() if getattr(loc, "accessor", NOT_SET)]
-        locations.sort(key=lambda loc: loc.priority)
-        availabilities = self.get_component_availabilities(components, locations=locations)
-        result = []
-        for availability in availabilities:
-            chosen = None
-            for location in locations:
-                if availability.get(location["id"], 0.0) > 0.0:
-                    chosen = location
-                    break
-            result.append(chosen)
-        return result
-
-    def get_component_availability(self, component: Any, locations: Optional[Sequence[Any]] = None) -> Dict[str, float]:
-        """Return ``{location id: percentage}`` for *component*."""
-        return self.get_component_availabilities([component], locations=locations)[0]
-
-    def get_component_availabilities(self, components: Sequence[Any], locations: Optional[Sequence[Any]] = None) -> List[Dict[str, float]]:
-        """Return ``{location id: percentage}`` for each of *components*."""
-        if locations is None:
-            locations = self.query("Location").all()
-        location_ids = [location["id"] for location in locations]
-        memory = [loc for loc in locations if "_memory_registry" in getattr(loc, "__dict__", {}) or hasattr(type(loc), "_register_component_in_location")]
-
-        def availability(component: Any) -> Dict[str, float]:
-            result = {location_id: 0.0 for location_id in location_ids}
-            members = []
-            if "members" in component.keys():
-                members = list(component["members"])
-            if members:
-                per_member = [availability(member) for member in members]
-                for location_id in location_ids:
-                    value = sum(entry[location_id] for entry in per_member) / len(per_member)
-                    result[location_id] = min(100.0, max(0.0, round(value, 9)))
-                return result
-            if not component._is_created():
-                for entry in component["component_locations"]:
-                    location_id = entry["location_id"]
-                    if location_id in result:
-                        result[location_id] = 100.0
-            for location in memory:
-                registry = location.__dict__.get("_memory_registry") or {}
-                if component["id"] in registry:
-                    result[location["id"]] = 100.0
-            return result
-
-        return [availability(component) for component in components]
-
-    def create_component(self, path: str, data: Optional[Dict[str, Any]] = None, location: Any = "auto") -> Any:
-        """Create a file or sequence component for *path*, register it in origin and *location*."""
-        from ftrack_api import _locations
-
-        return _locations.create_component(self, path, data=data, location=location)
-
-    def _get_file_type(self, path: str) -> str:
-        results = self._event_hub.publish(
-            _event("ftrack.api.session.get-file-type-from-string", {"file_path": path}), synchronous=True
-        )
-        for result in results or []:
-            if result:
-                return result
-        return os.path.splitext(path)[-1]

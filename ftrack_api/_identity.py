@@ -1,0 +1,192 @@
+"""The identity map of a session: merging server rows and entities into cached instances.
+
+This is the hot path of every query: a row is merged in time proportional to
+the attributes it carries, straight from the parsed JSON (no intermediate
+entity objects). The methods are mixed into :class:`ftrack_api.session.Session`.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence
+
+import ftrack_api._codec as _codec
+import ftrack_api.attribute
+import ftrack_api.collection
+import ftrack_api.entity.base
+import ftrack_api.exception
+
+
+class _IdentityMap(object):
+    """Identity-map behaviour of the session (see :meth:`Session.merge`)."""
+
+    # ------------------------------------------------------------------
+    # Identity map
+    # ------------------------------------------------------------------
+    def _identity_key(self, entity_type: str, values: Sequence[str]) -> Any:
+        if self._fast_keys:
+            return str((entity_type, list(values)))
+        return self.cache_key_maker.key((entity_type, list(values)))
+
+    def _cache_lookup(self, key: Any) -> Any:
+        entity = self._identity.get(key)
+        if entity is not None or self._single_layer:
+            return entity
+        try:
+            entity = self.cache.get(key)
+        except KeyError:
+            return None
+        if isinstance(entity, ftrack_api.entity.base.Entity):
+            if entity.session is not self:
+                entity.session = self
+            self._identity[key] = entity
+            self._attach_references(entity, {key: entity})
+        return entity
+
+    def _attach_references(self, entity: Any, merged: Dict[Any, Any]) -> None:
+        """Replace detached nested entities (for example from a persistent cache) by attached ones."""
+        Entity = ftrack_api.entity.base.Entity
+        Collection = ftrack_api.collection.Collection
+        for storage in (entity._local, entity._remote):
+            for name, value in list(storage.items()):
+                if isinstance(value, Entity) and not self._is_attached(value):
+                    storage[name] = self._merge_entity(value, merged)
+                elif isinstance(value, Collection) and any(not self._is_attached(item) for item in value._data):
+                    storage[name] = Collection(
+                        entity,
+                        value.attribute,
+                        mutable=value.mutable,
+                        data=[self._merge_entity(item, merged) for item in value._data],
+                    )
+
+    def _cache_store(self, key: Any, entity: Any) -> None:
+        if self._single_layer:
+            self._identity[key] = entity
+        else:
+            self.cache.set(key, entity)
+
+    def _is_attached(self, entity: Any) -> bool:
+        values = entity._key_values()
+        if values is None:
+            return False
+        return self._identity.get(self._identity_key(entity.entity_type, values)) is entity
+
+    def _mark_dirty(self, entity: Any) -> None:
+        self._dirty[id(entity)] = entity
+
+    def _entity_class(self, entity_type: str) -> Any:
+        cls = self.types.get(entity_type)
+        if cls is None:
+            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+        return cls
+
+    def _merge_rows(self, rows: List[Any]) -> List[Any]:
+        merged: Dict[Any, Any] = {}
+        merge_row = self._merge_row
+        with self._thread_lock:
+            return [merge_row(row, merged) for row in rows]
+
+    def _merge_row(self, row: Dict[str, Any], merged: Dict[Any, Any]) -> Any:
+        """Merge one server row (raw parsed JSON) into the identity map and return the entity."""
+        entity_type = row["__entity_type__"]
+        cls = self.types.get(entity_type)
+        if cls is None:
+            raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+        try:
+            values = tuple([str(row[name]) for name in cls.primary_key_attributes])
+        except KeyError as error:
+            raise ftrack_api.exception.ServerError(
+                "Server returned a {0} without its primary key {1}.".format(entity_type, error)
+            ) from None
+        key = self._identity_key(entity_type, values)
+        entity = merged.get(key)
+        new = False
+        if entity is None:
+            entity = self._cache_lookup(key)
+            if entity is None:
+                entity = cls(self, None, True)
+                new = True
+            merged[key] = entity
+        by_name = cls.attributes._by_name
+        remote = entity._remote
+        Collection = ftrack_api.collection.Collection
+        for name, value in row.items():
+            attribute = by_name.get(name)
+            if attribute is None:
+                continue
+            kind = value.__class__
+            if kind is dict:
+                if "__entity_type__" in value:
+                    value = self._merge_row(value, merged)
+                elif "__type__" in value:
+                    value = _codec.decode_value(self, value, self._detached_entity)
+            elif kind is list and isinstance(attribute, ftrack_api.attribute.AbstractCollectionAttribute):
+                value = Collection(
+                    entity,
+                    attribute,
+                    mutable=attribute._mutable,
+                    data=[self._merge_row(item, merged) for item in value],
+                )
+            remote[name] = value
+        if new or not self._single_layer:
+            self._cache_store(key, entity)
+        return entity
+
+    def _detached_entity(self, entity_type: str, data: Dict[str, Any]) -> Any:
+        cls = self._entity_class(entity_type)
+        return cls(self, data, reconstructing=True)
+
+    def merge(self, value: Any, merged: Optional[Dict[Any, Any]] = None) -> Any:
+        """Merge *value* into the session and return the attached result.
+
+        Entities are merged into the cached instance with the same identity (a
+        new attached instance is created when none is cached); collections give
+        plain lists of merged entities; other values are returned unchanged.
+        """
+        if merged is None:
+            merged = {}
+        with self._thread_lock, self.operation_recording(False):
+            return self._merge_value(value, merged)
+
+    def _merge_value(self, value: Any, merged: Dict[Any, Any]) -> Any:
+        if isinstance(value, ftrack_api.entity.base.Entity):
+            return self._merge_entity(value, merged)
+        if isinstance(value, ftrack_api.collection.Collection):
+            return [self._merge_value(item, merged) for item in value._data]
+        if isinstance(value, ftrack_api.collection.MappedCollectionProxy):
+            return [self._merge_value(item, merged) for item in value.collection._data]
+        if isinstance(value, list) and value and isinstance(value[0], ftrack_api.entity.base.Entity):
+            return [self._merge_value(item, merged) for item in value]
+        return value
+
+    def _merge_entity(self, entity: Any, merged: Dict[Any, Any]) -> Any:
+        values = entity._key_values()
+        if values is None:
+            raise KeyError("Cannot merge {0!r}: its primary key is not set.".format(entity))
+        key = self._identity_key(entity.entity_type, values)
+        attached = merged.get(key)
+        if attached is not None:
+            return attached
+        attached = self._cache_lookup(key)
+        if attached is None:
+            if entity.session is self and entity._attribute_map() is self._entity_class(entity.entity_type).attributes._by_name and not self._refers_detached(entity):
+                attached = entity
+            else:
+                attached = self._entity_class(entity.entity_type)(self, None, True)
+            merged[key] = attached
+            self._cache_store(key, attached)
+        else:
+            merged[key] = attached
+        if attached is not entity:
+            attached.merge(entity, merged)
+            if not self._single_layer:
+                self._cache_store(key, attached)
+        return attached
+
+    def _refers_detached(self, entity: Any) -> bool:
+        for storage in (entity._local, entity._remote):
+            for value in storage.values():
+                if isinstance(value, ftrack_api.entity.base.Entity) and not self._is_attached(value):
+                    return True
+                if isinstance(value, ftrack_api.collection.Collection):
+                    if any(not self._is_attached(item) for item in value._data):
+                        return True
+        return False
