@@ -133,7 +133,15 @@ class StandardStructure(Structure):
         elif self.project_versions_prefix:
             parts.append(self.project_versions_prefix)
         parts.append(sanitise(asset["name"]))
-        parts.append(f"v{int(version['version']):03d}")
+        number = version["version"]
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise StructureError(
+                _escape(
+                    f"Cannot build a standard path for {entity!r}: version "
+                    f"{version!r} has no version number ({number!r})."
+                )
+            )
+        parts.append(f"v{number:03d}")
         return parts
 
     def _file_type(self, entity: Any) -> str:

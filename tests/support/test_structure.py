@@ -181,6 +181,10 @@ def test_standard_structure_errors(standard):
     with pytest.raises(StructureError, match="not been committed"):
         structure.get_resource_identifier(file)
     session.created.clear()
+    version["version"] = NOT_SET
+    with pytest.raises(StructureError, match="no version number"):
+        structure.get_resource_identifier(file)
+    version["version"] = 3
     version["link"] = []
     with pytest.raises(StructureError, match="empty link"):
         structure.get_resource_identifier(file)
