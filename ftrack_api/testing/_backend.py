@@ -308,6 +308,8 @@ def _reset_remote(backend: Backend, reader: Reader, writer: Writer, op: Dict[str
     key = op.get("entity_key")
     user_t = backend.schema.get("User")
     if key is None:
+        key = writer.user_id  # no entity given: the calling user
+    if key is None:
         username = None
     else:
         key = key[0] if isinstance(key, list) and key else key

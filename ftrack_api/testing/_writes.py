@@ -125,6 +125,9 @@ class Writer:
             raise ValidationError(f"Missing primary key for {t.id}.")
         if self.db.get(t.family, key) is not None:
             raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
+        if self.schema.is_a(t.id, "Timer") and self.db.find(t.family, {"user_id": row.get("user_id")}):
+            raise DuplicateEntryError("DuplicateEntryError: a timer is already running for user "
+                                      f"{row.get('user_id')!r}.")
         if t.id == "Timer" and row.get("user_id") is not None \
                 and self.db.find(t.family, {"user_id": row["user_id"]}, [t.id]):
             # ftrack keeps one running timer per user (User.start_timer relies on it).

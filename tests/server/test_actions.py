@@ -23,6 +23,13 @@ def test_reset_remote_api_key() -> None:
         assert Api(srv, key=new_key).call([]) == []
 
 
+def test_reset_remote_without_entity_resets_calling_user() -> None:
+    with LocalServer() as srv:
+        api = Api(srv)
+        result = api.ok([{"action": "reset_remote", "reset_type": "api_key"}])[0]
+        assert Api(srv, key=result["data"]["api_key"]).call([]) == []
+
+
 def test_reset_remote_refuses_other_attributes(api: Api) -> None:
     for reset_type in ("id", "email"):
         body = api.call([{"action": "reset_remote", "reset_type": reset_type,

@@ -208,3 +208,14 @@ def test_asset_version_custom_attributes(api: Api, hierarchy) -> None:
                value="jo")
     assert values(api, "AssetVersion", version["id"])[key]["value"] == "jo"
     assert hierarchy["key"] not in values(api, "AssetVersion", version["id"])
+
+
+def test_one_running_timer_per_user(api: Api, hierarchy) -> None:
+    user = api.create("User", username=f"timer_{uuid.uuid4().hex[:6]}")
+    timer = api.create("Timer", user=api.ref(user), context=api.ref(hierarchy["task"]))
+    assert timer["start"]["__type__"] == "datetime" and timer["comment"] == ""
+    body = api.call([{"action": "create", "entity_type": "Timer",
+                      "entity_data": {"user": api.ref(user)}}])
+    assert body["exception"] == "DuplicateEntryError" and "DuplicateEntryError" in body["content"]
+    api.delete("Timer", timer["id"])
+    assert api.create("Timer", user=api.ref(user))["user_id"] == user["id"]
