@@ -532,6 +532,8 @@ def memoise_decorator(memoiser: Memoiser) -> Callable[[_Function], _Function]:
     """Return a decorator that memoises functions with *memoiser*."""
 
     def outer(function: _Function) -> _Function:
+        """Return *function* with its calls memoised."""
+
         @functools.wraps(function)
         def inner(*args: Any, **kw: Any) -> Any:
             return memoiser.call(function, args, kw)
