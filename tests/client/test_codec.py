@@ -7,6 +7,7 @@ import json
 import pytest
 
 import ftrack_api.exception
+import ftrack_api.symbol
 from ftrack_api import _codec
 
 UTC = datetime.timezone.utc
@@ -159,3 +160,18 @@ def test_naive_datetimes_follow_timezone_support(monkeypatch):
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_persisted_only_leaves_computed_attributes_out(session, project):
+    _, sequence = project
+    task = session.create("Task", {"name": "computed", "parent": sequence})
+    session.commit()
+    loaded = session.query(
+        'select name, time_logged from Task where id is "{0}"'.format(task["id"])
+    ).one()
+    assert loaded.attributes.get("time_logged").computed
+    assert loaded["time_logged"] is not ftrack_api.symbol.NOT_SET
+    persisted = json.loads(session.encode(loaded, entity_attribute_strategy="persisted_only"))
+    assert "time_logged" not in persisted
+    assert persisted["name"] == "computed"
+    assert "time_logged" in json.loads(session.encode(loaded, entity_attribute_strategy="set_only"))
