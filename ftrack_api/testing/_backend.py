@@ -141,6 +141,9 @@ class Backend:
         """Process one POST /api request; return (HTTP status, JSON payload)."""
         lowered = {k.lower(): v for k, v in headers.items()}
         strict = lowered.get("ftrack-strict-api", "").strip().lower() in ("true", "1")
+        options = lowered.get("ftrack-api-options", "").replace("=", ":").replace(" ", "")
+        strict = strict or any(item.lower() in ("strict:1", "strict:true")
+                               for item in options.split(";"))
         try:
             username = lowered.get("ftrack-user")
             if not self.authenticate(username, lowered.get("ftrack-api-key")):

@@ -36,6 +36,14 @@ Approved, Not started, In Progress, On Hold, Omitted), task type schema ``VFX Ta
 AssetBuild and Milestone with their statuses (``SchemaStatus``) and types (``SchemaType``).
 User type ``ac9fa5aa-4361-11e0-b7cc-0019bb4983d8``; the API user is a ``User`` with id
 ``seed_id("User", <username>)``.
+
+Examples of the resulting ids: ProjectSchema ``VFX Scheme``
+``d16c9bc5-0d1b-5585-b30a-b2d503c94150``; Status ``Not started``
+``c5d17fca-a4bb-59a8-b8a2-cdb8d14dd346``, ``In Progress``
+``77b3f20f-54c1-58d1-9e03-8177cbcd3857``; Type ``Generic``
+``7cae6767-42fa-53bb-8af7-731e29f190b9``, ``Animation``
+``8d4d6072-7562-5891-812c-84116af1676f``; User ``admin``
+``ef5a6a3d-10b5-5441-8d6f-13d4177a37d4``.
 """
 from __future__ import annotations
 

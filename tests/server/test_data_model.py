@@ -219,3 +219,17 @@ def test_one_running_timer_per_user(api: Api, hierarchy) -> None:
     assert body["exception"] == "DuplicateEntryError" and "DuplicateEntryError" in body["content"]
     api.delete("Timer", timer["id"])
     assert api.create("Timer", user=api.ref(user))["user_id"] == user["id"]
+
+
+def test_documented_seed_ids(api: Api) -> None:
+    from ftrack_api.testing._seed import seed_id
+
+    assert seed_id("ProjectSchema", "VFX Scheme") == "d16c9bc5-0d1b-5585-b30a-b2d503c94150"
+    statuses = {r["name"]: r["id"] for r in api.rows("select name from Status")}
+    assert statuses["Not started"] == "c5d17fca-a4bb-59a8-b8a2-cdb8d14dd346"
+    assert statuses["In Progress"] == "77b3f20f-54c1-58d1-9e03-8177cbcd3857"
+    states = {r["name"]: r["short"] for r in api.rows("select name, short from State")}
+    assert states == {"Not started": "NOT_STARTED", "In progress": "IN_PROGRESS",
+                      "Done": "DONE", "Blocked": "BLOCKED"}
+    user = api.rows(f'select id from User where username is "{api.server.api_user}"')[0]
+    assert user["id"] == seed_id("User", api.server.api_user)

@@ -93,6 +93,9 @@ def test_strict_mode_uses_http_status(api: Api) -> None:
                        headers={"ftrack-strict-api": "true"})
     assert response.status_code == 422
     assert response.json()["exception"] == "ValidationError"
+    options = api.raw([{"action": "frobnicate"}],
+                      headers={"ftrack-api-options": "strict:1;denormalize:1"})
+    assert options.status_code == 400
     normal = api.raw([{"action": "frobnicate"}], headers={"ftrack-strict-api": "false"})
     assert normal.status_code == 200
 
