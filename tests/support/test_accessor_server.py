@@ -54,9 +54,16 @@ def make_handler():
             if url.path == "/hang":
                 storage.release.wait(10)
                 return self._reply(200, b"late")
+            if url.path.startswith("/blob/"):
+                # Storage behind a redirect, as real ftrack servers do (signed URL).
+                if "authorization" in {name.lower() for name in self.headers}:
+                    return self._reply(400, b"unexpected auth header")
+                return self._reply(200, storage.files[url.path[len("/blob/"):]])
             if query.get("username") != USER or query.get("apiKey") != KEY:
                 return self._reply(401, b"bad credentials")
             if url.path == "/component/get":
+                if query["id"].startswith("redirect-"):
+                    return self._reply(302, headers={"Location": f"/blob/{query['id']}"})
                 if query["id"] == "slow":
                     storage.release.wait(10)
                 if query["id"] not in storage.files:
@@ -303,3 +310,8 @@ def test_urls_and_trivial_operations(storage):
             method("abc")
     with pytest.raises(TypeError, match="component id"):
         ServerFile("", session)
+
+
+def test_download_follows_redirects(storage):
+    storage.files["redirect-1"] = b"stored elsewhere"
+    assert ServerFile("redirect-1", StandInSession(storage.url)).read() == b"stored elsewhere"
