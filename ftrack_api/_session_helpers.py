@@ -159,6 +159,11 @@ class _SessionHelpers(object):
         location_ids = [location["id"] for location in locations]
         memory = [loc for loc in locations if "_memory_registry" in getattr(loc, "__dict__", {}) or hasattr(type(loc), "_register_component_in_location")]
 
+        persisted = [component for component in components if not component._is_created()]
+        if persisted:
+            # Always ask the server: registrations change behind cached collections.
+            self.populate(persisted, "component_locations.location_id")
+
         def availability(component: Any) -> Dict[str, float]:
             result = {location_id: 0.0 for location_id in location_ids}
             members = []

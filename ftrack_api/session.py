@@ -565,37 +565,38 @@ class Session(_IdentityMap, _SessionHelpers):
         """Fetch *projections* (a comma separated string) for *entities* in one query.
 
         Entities created in this session (not committed yet) are skipped;
-        locally set values are never overwritten.
+        locally set values are never overwritten. Entities of several types
+        are fetched with one query per type.
         """
         if isinstance(entities, ftrack_api.entity.base.Entity):
             entities = [entities]
         else:
             entities = list(entities)
-        entities = [entity for entity in entities if not entity._is_created()]
-        if not entities:
-            return
-        first = entities[0]
-        names = first.primary_key_attributes
-        keys = []
-        for entity in entities:
-            values = entity._key_values()
-            if values is not None:
-                keys.append(values)
-        if not keys:
-            return
-        if len(names) == 1:
-            if len(keys) == 1:
-                condition = "{0} is {1}".format(names[0], _quote(keys[0][0]))
-            else:
-                condition = "{0} in ({1})".format(names[0], ", ".join(_quote(k[0]) for k in keys))
-        else:
-            condition = " or ".join(
-                "({0})".format(" and ".join("{0} is {1}".format(n, _quote(v)) for n, v in zip(names, k)))
-                for k in keys
-            )
         if isinstance(projections, (list, tuple)):
             projections = ", ".join(projections)
-        self.query("select {0} from {1} where {2}".format(projections, first.entity_type, condition)).all()
+        by_type: Dict[str, List[Tuple[str, ...]]] = {}
+        names_of: Dict[str, List[str]] = {}
+        for entity in entities:
+            if entity._is_created():
+                continue
+            values = entity._key_values()
+            if values is None:
+                continue
+            by_type.setdefault(entity.entity_type, []).append(values)
+            names_of[entity.entity_type] = entity.primary_key_attributes
+        for entity_type, keys in by_type.items():
+            names = names_of[entity_type]
+            if len(names) == 1:
+                if len(keys) == 1:
+                    condition = "{0} is {1}".format(names[0], _quote(keys[0][0]))
+                else:
+                    condition = "{0} in ({1})".format(names[0], ", ".join(_quote(k[0]) for k in keys))
+            else:
+                condition = " or ".join(
+                    "({0})".format(" and ".join("{0} is {1}".format(n, _quote(v)) for n, v in zip(names, k)))
+                    for k in keys
+                )
+            self.query("select {0} from {1} where {2}".format(projections, entity_type, condition)).all()
 
     # ------------------------------------------------------------------
     # Commit

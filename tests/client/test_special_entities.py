@@ -135,3 +135,33 @@ def test_exception_hierarchy():
     assert e.Error().traceback
     server = e.ServerError("boom", exception_name="X", content="c", error_code="E", status_code=500)
     assert (server.exception_name, server.content, server.error_code, server.status_code) == ("X", "c", "E", 500)
+
+
+def test_unmanaged_location_registration(session, project, tmp_path, new_session):
+    path = tmp_path / "ref.mov"
+    path.write_bytes(b"movie")
+    unmanaged = session.get("Location", ftrack_api.symbol.UNMANAGED_LOCATION_ID)
+    component = session.create_component(str(path), data={"name": "ref"}, location=unmanaged)
+    assert unmanaged.get_component_availability(component) == 100.0
+    assert unmanaged.get_resource_identifier(component) == str(path)
+    assert unmanaged.get_filesystem_path(component) == str(path)
+    other = new_session()
+    loaded = other.get("FileComponent", component["id"])
+    availability = other.get_component_availability(loaded)
+    assert availability[ftrack_api.symbol.UNMANAGED_LOCATION_ID] == 100.0
+    assert availability[ftrack_api.symbol.SERVER_LOCATION_ID] == 0.0
+    with pytest.raises(ftrack_api.exception.ComponentInLocationError):
+        unmanaged.add_component(component, session.get("Location", ftrack_api.symbol.ORIGIN_LOCATION_ID))
+    unmanaged.remove_component(component)
+    assert unmanaged.get_component_availability(component) == 0.0
+    with pytest.raises(ftrack_api.exception.ComponentNotInLocationError):
+        unmanaged.get_resource_identifier(component)
+    assert path.exists()  # unmanaged: data left where it is
+
+
+def test_pick_location(session):
+    location = session.pick_location()
+    assert location is not None
+    assert location.priority == min(
+        loc.priority for loc in session.query("Location").all() if loc.accessor
+    )
