@@ -123,6 +123,9 @@ class Database:
         self.conn.execute("UPDATE entity SET data = ?, k = ? WHERE fam = ? AND k = ?",
                           (json.dumps(data), new_key or key, fam, key))
 
+    def set_type(self, fam: str, key: str, type_id: str) -> None:
+        self.conn.execute("UPDATE entity SET type = ? WHERE fam = ? AND k = ?", (type_id, fam, key))
+
     def delete(self, fam: str, key: str) -> None:
         self.conn.execute("DELETE FROM entity WHERE fam = ? AND k = ?", (fam, key))
 

@@ -98,8 +98,6 @@ _EXPLICIT_COLLECTIONS: Dict[Tuple[str, str], Any] = {
     ("ProjectSchema", "object_type_schemas"): Inverse("project_schema_id"),
 }
 
-_TYPE_MAP = {"string": str, "integer": int, "number": (int, float), "boolean": bool}
-
 
 def snake(name: str) -> str:
     """``ProjectSchema`` -> ``project_schema``."""
@@ -193,7 +191,10 @@ class SchemaSet:
                 kind = "collection" if ptype == "array" else "mapped"
                 attr = Attribute(name, kind, json_type=ptype, target=target, alias=alias,
                                  restricted=bool(prop.get("restricted_projection")))
-            elif ptype in ("string", "integer", "number", "boolean", "variable", "object"):
+            elif ptype in ("string", "integer", "number", "boolean", "variable", "object") \
+                    or (ptype is None and prop.get("format") == "foreign_key"):
+                # A foreign key without a type (the real User.user_type_id) is a string.
+                ptype = ptype or "string"
                 attr = Attribute(name, "scalar", json_type=ptype, format=prop.get("format"),
                                  default=prop.get("default"), has_default="default" in prop,
                                  alias=alias)

@@ -17,6 +17,7 @@ from ._schema import Computed, EntityType, Inverse, Link, SchemaSet, internal_ke
 
 TASK_OBJECT_TYPE = "11c137c0-ee7e-4f9c-91c5-8c77cec22b2c"
 DEFAULT_PRIORITY = "9661b320-3a0c-11e2-81c1-0800200c9a66"
+USER_TYPE_ID = "ac9fa5aa-4361-11e0-b7cc-0019bb4983d8"  # the seeded UserType (_seed.py)
 _SYSTEM_TYPES = {"FileComponent": "file", "SequenceComponent": "sequence",
                  "ContainerComponent": "container", "Component": "file"}
 
@@ -223,6 +224,8 @@ class Writer:
         if is_a(t.id, "User"):
             if row.get("is_active") is None:
                 row["is_active"] = True
+            if "user_type_id" in attrs and row.get("user_type_id") is None:
+                row["user_type_id"] = USER_TYPE_ID
             for name in ("is_otp_enabled", "is_totp_enabled", "require_details_update"):
                 if name in attrs and row.get(name) is None:
                     row[name] = False
@@ -438,6 +441,13 @@ class Writer:
         self._check_required(rt, new)
         new_key = key_of(rt, new) or key
         self.db.replace(rt.family, key, new, new_key)
+        if rt.base is not None and rt.classifiers:
+            # A changed classifier (e.g. object_type_id) changes the concrete type.
+            base = self.schema.types[rt.base]
+            concrete = self.schema.concrete_type(base, new)
+            if concrete.id != rt.id and concrete.classifiers:
+                self.db.set_type(rt.family, new_key, concrete.id)
+                rt = concrete
         diff = {n: (old.get(n), v) for n, v in new.items() if old.get(n) != v}
         for name, value in deferred:
             self._set_collection(rt, new_key, new, name, value)

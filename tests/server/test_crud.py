@@ -191,3 +191,12 @@ def test_user_create_fills_flags(api: Api) -> None:
                       last_name="last", is_active=False)
     assert user["is_active"] is False and user["resource_type"] == "user"
     assert user["is_otp_enabled"] is False and user["require_details_update"] is False
+
+
+def test_object_type_change_is_refused_by_concrete_type(api: Api, shot) -> None:
+    folder_type = "3c133785-51cb-11e3-980a-20c9d0831e59"
+    item = api.create("Shot", name="stays-shot", parent=api.ref(shot))
+    body = api.update("TypedContext", item["id"], object_type_id=folder_type)
+    assert "immutable" in body["content"] and "Shot.object_type_id" in body["content"]
+    rows = api.rows(f'select object_type_id from TypedContext where id is "{item["id"]}"')
+    assert rows[0]["__entity_type__"] == "Shot"
