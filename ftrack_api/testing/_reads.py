@@ -87,7 +87,8 @@ class Reader:
         wanted: Dict[str, bool] = {}
         for type_id in t.subtypes:
             sub = self.schema.types[type_id]
-            for name in list(sub.primary_key) + list(sub.system_projections):
+            for name in list(sub.primary_key) + list(sub.system_projections) \
+                    + list(sub.classifiers):
                 attr = sub.attributes.get(name)
                 if attr is not None and attr.json_type in ("variable", "object"):
                     return None
@@ -216,7 +217,10 @@ class Reader:
         fields = self._base_fields.get(type_id)
         if fields is None:
             t = self.schema.types[type_id]
-            names = list(dict.fromkeys(list(t.primary_key) + list(t.system_projections)))
+            # A polymorphic subtype also carries its classifier (e.g. a Task's
+            # object_type_id), as the real server returns it (recorded responses).
+            names = list(dict.fromkeys(list(t.primary_key) + list(t.system_projections)
+                                       + [c for c in t.classifiers if c in t.attributes]))
             fields = [(n, n in t.attributes and t.attributes[n].is_datetime) for n in names]
             self._base_fields[type_id] = fields
         obj: Dict[str, Any] = {"__entity_type__": type_id}
