@@ -408,6 +408,8 @@ def _upload_metadata(backend: Backend, reader: Reader, writer: Writer, op: Dict[
     content_type = mimetypes.guess_type(file_name)[0] or "application/octet-stream"
     headers = {"Content-Type": content_type,
                "Content-Disposition": f'attachment; filename="{file_name}"'}
+    if size is not None:
+        headers["Content-Length"] = str(size)  # as the real server (recorded response)
     if isinstance(op.get("checksum"), str) and op["checksum"]:
         headers["Content-MD5"] = op["checksum"]
     return {"url": f"{backend.server_url}/upload/{token}", "headers": headers,
