@@ -500,10 +500,19 @@ class EventHub:
         :raises ftrack_api.exception.EventHubConnectionError: already
             connected, or the attempt failed.
         """
-        if self._state == _CONNECTED:
-            raise EventHubConnectionError("Already connected.")
+        with self._lock:
+            if self._state == _CONNECTED:
+                raise EventHubConnectionError("Already connected.")
+            was_disconnected = self._state == _DISCONNECTED
         self._closing.clear()
-        self._open_connection()
+        try:
+            self._open_connection()
+        except EventHubConnectionError:
+            if was_disconnected:  # publishes were not being queued before: do not start now
+                with self._lock:
+                    if self._state != _CONNECTED:
+                        self._set_state(_DISCONNECTED)
+            raise
 
     def connect_in_background(self) -> threading.Thread:
         """Connect from a new daemon thread, retrying per :attr:`reconnect_policy`.
@@ -621,6 +630,7 @@ class EventHub:
     def _open_connection(self) -> None:
         """One connection attempt; raises EventHubConnectionError on failure."""
         with self._connect_lock:
+            self._raise_if_closing()
             if self._state == _CONNECTED:
                 return
             self.init_connection()
@@ -634,6 +644,7 @@ class EventHub:
                 policy.timeout,
             )
             session = sio.parse_handshake(body)
+            self._raise_if_closing()  # disconnect() was called during the handshake
             scheme = "wss" if self.secure else "ws"
             opened = threading.Event()
             link = WebSocketLink(
@@ -665,9 +676,15 @@ class EventHub:
                 with self._lock:
                     if self._link is link:
                         self._link, self._codec = None, None
+                    if self._state == _ANNOUNCING:
+                        self._set_state(_INITIALISING)
                 link.close()
                 raise
             self._enqueue(Event(topic="ftrack.meta.connected", data={}))
+
+    def _raise_if_closing(self) -> None:
+        if self._closing.is_set():
+            raise EventHubConnectionError("Connection attempt cancelled by disconnect().")
 
     def _announce_all(self, timeout: float) -> None:
         """Subscribe the reply subscriber and every subscriber, wait for the

@@ -372,3 +372,39 @@ def test_silent_link_is_detected_and_replaced():
         waiter.join(2)
         hub.disconnect()
         assert hub_threads() == []
+
+
+def test_failed_connect_leaves_hub_disconnected():
+    hub = EventHub("http://127.0.0.1:{0}".format(free_port()), "u", "k")
+    with pytest.raises(EventHubConnectionError):
+        hub.connect()
+    with pytest.raises(EventHubConnectionError):
+        hub.publish(Event("test.x"))  # not queued: nobody is connecting
+    hub.init_connection()
+    with pytest.raises(EventHubConnectionError):
+        hub.connect()
+    assert hub.publish(Event("test.x")) is True  # init_connection() asked for queueing
+
+
+def test_disconnect_during_a_stalled_handshake(tmp_path):
+    import socket
+
+    black_hole = socket.socket()
+    black_hole.bind(("127.0.0.1", 0))
+    black_hole.listen(8)
+    try:
+        hub = EventHub(
+            "http://127.0.0.1:{0}".format(black_hole.getsockname()[1]),
+            "u",
+            "k",
+            reconnect_policy=ReconnectPolicy(attempts=None, delay=0.05, timeout=30),
+        )
+        thread = hub.connect_in_background()
+        with pytest.raises(EventHubConnectionError):
+            hub.disconnect()  # the thread is stuck in the handshake; disconnect still returns
+        assert not hub.connected
+    finally:
+        black_hole.close()  # the handshake fails now and the thread sees disconnect()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert not hub.connected and hub.wait_until_connected(0) is False
