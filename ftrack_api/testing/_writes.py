@@ -299,9 +299,10 @@ class Writer:
         links = self.db.find(self.schema.types[through].family, {source_fk: source})
         ids = [l[2].get(target_fk) for l in links]
         targets = self.db.get_many(self.schema.types[target_type].family, ids)
-        ordered = [(targets[i][2].get("sort") or 0, n, i) for n, i in enumerate(ids) if i in targets]
         link_sort = {l[2].get(target_fk): l[2].get("sort") for l in links}
-        ordered.sort(key=lambda x: (link_sort.get(x[2]) or 0, x[0], x[1]))
+        # Link order (then the link's own sort) decides, as the workflow lists it.
+        ordered = [(link_sort.get(i) or 0, n, i) for n, i in enumerate(ids) if i in targets]
+        ordered.sort(key=lambda x: (x[0], x[1]))
         return [i for _s, _n, i in ordered]
 
     def _schema_choices(self, project: Dict[str, Any], object_type_id: Any) -> Tuple[List[str], List[str]]:

@@ -179,7 +179,10 @@ def test_asset_version_defaults(api: Api, shot) -> None:
     v1 = api.create("AssetVersion", asset=api.ref(asset), comment="first")
     v2 = api.create("AssetVersion", asset=api.ref(asset), comment="second")
     assert (v1["version"], v2["version"]) == (1, 2)
-    assert v1["is_published"] is True and v1["status_id"]
+    assert v1["is_published"] is True
+    workflow = api.rows('select _version_workflow.statuses.name from ProjectSchema '
+                        'where name is "VFX Scheme"')[0]["_version_workflow"]["statuses"]
+    assert v1["status_id"] == workflow[0]["id"] and workflow[0]["name"] == "Pending Review"
     rows = api.rows(f'select latest_version.comment, versions.is_latest_version from Asset '
                     f'where id is "{asset["id"]}"')
     assert rows[0]["latest_version"]["comment"] == "second"
