@@ -117,7 +117,11 @@ class LocalServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and join the server thread (idempotent)."""
+        """Stop serving and join the server thread (idempotent).
+
+        ``port`` keeps the port that was bound, so a new server (or ``start()`` again) can
+        listen on the same port.
+        """
         thread, loop = self._thread, self._loop
         if thread is None or loop is None:
             return
@@ -129,7 +133,6 @@ class LocalServer:
         if self._backend is not None:
             self._backend.close()
             self._backend = None
-        self.port = self._requested_port
 
     def add_user(self, username: str, api_key: Optional[str] = None) -> str:
         """Create an extra API user and return its API key."""

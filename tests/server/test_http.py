@@ -156,8 +156,12 @@ def test_restart_on_same_port_with_file_database(tmp_path) -> None:
         assert [p["name"] for p in Api(second).rows("select name from Project")] == ["persisted"]
 
 
-def test_stop_is_idempotent() -> None:
+def test_stop_is_idempotent_and_restart_reuses_port() -> None:
     srv = LocalServer()
     srv.start()
+    port = srv.port
     srv.stop()
     srv.stop()
+    assert srv.port == port
+    with srv:
+        assert srv.port == port and Api(srv).call([]) == []
