@@ -408,3 +408,28 @@ def test_disconnect_during_a_stalled_handshake(tmp_path):
     thread.join(5)
     assert not thread.is_alive()
     assert not hub.connected and hub.wait_until_connected(0) is False
+
+
+def test_concurrent_publishers_lose_nothing(hubs, pump):
+    receiver, sender = hubs(), hubs()
+    seen = Collector()
+    receiver.subscribe("topic=test.concurrent", seen)
+    assert receiver.flush(5)
+    pump(receiver)
+    barrier = threading.Barrier(4)
+
+    def publish_many(worker):
+        barrier.wait()
+        for number in range(25):
+            sender.publish(Event("test.concurrent", data={"w": worker, "n": number}))
+
+    workers = [threading.Thread(target=publish_many, args=(w,)) for w in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert seen.wait_for(100)
+    by_worker = {}
+    for event in seen.events:
+        by_worker.setdefault(event["data"]["w"], []).append(event["data"]["n"])
+    assert by_worker == {w: list(range(25)) for w in range(4)}  # per-thread order kept
