@@ -38,12 +38,15 @@ Row = Tuple[str, str, Dict[str, Any]]  # (type, key, data)
 class Database:
     def __init__(self, path: str) -> None:
         self.path = path
-        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        if path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA busy_timeout=30000")
-        self.conn.executescript(_DDL)
+        try:
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            if path != ":memory:":
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            self.conn.executescript(_DDL)
+        except sqlite3.Error as error:
+            raise ValueError(f"Cannot open the database {path!r}: {error}.") from None
         for fk in _INDEXED_FKS:
             self.conn.execute(
                 f"CREATE INDEX IF NOT EXISTS entity_fk_{fk} ON entity "

@@ -99,3 +99,9 @@ def test_help_texts() -> None:
     for option in ("--host", "--port", "--database", "--schemas", "--api-user", "--api-key"):
         assert option in out
     assert "FTRACK_SERVER" in out
+
+
+def test_unusable_database_path_is_a_clear_error(env, tmp_path) -> None:
+    proc = start(["--database", str(tmp_path / "missing-dir" / "db.sqlite")], env)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "Cannot open the database" in err and "Traceback" not in err
