@@ -13,6 +13,7 @@ import re
 from typing import Any, Callable, Dict, List, Optional
 
 import ftrack_api.symbol
+from ftrack_api._datetime import DateTime
 
 NOT_SET = ftrack_api.symbol.NOT_SET
 UTC = datetime.timezone.utc
@@ -28,7 +29,7 @@ def _is_arrow(value: Any) -> bool:
 
 
 def parse_datetime(value: str, timezone_support: bool = True) -> datetime.datetime:
-    """Parse an ISO 8601 string into an aware UTC datetime.
+    """Parse an ISO 8601 string into an aware UTC :class:`~ftrack_api._datetime.DateTime`.
 
     Naive values are UTC when *timezone_support* is on (the server stores
     UTC), else they are read as local wall-clock time.
@@ -52,9 +53,12 @@ def parse_datetime(value: str, timezone_support: bool = True) -> datetime.dateti
         parsed = datetime.datetime.fromisoformat(text)
     if parsed.tzinfo is None:
         if timezone_support:
-            return parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
-    return parsed.astimezone(UTC)
+            parsed = parsed.replace(tzinfo=UTC)
+        else:
+            parsed = parsed.astimezone(UTC)
+    else:
+        parsed = parsed.astimezone(UTC)
+    return DateTime.from_datetime(parsed)
 
 
 def parse_date(value: str) -> datetime.date:

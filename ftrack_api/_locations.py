@@ -151,7 +151,7 @@ def create_component(session: Any, path: str, data: Optional[Dict[str, Any]] = N
     for index, member_path, size in zip(indexes, member_paths, member_sizes):
         member = session.create(
             "FileComponent",
-            {"name": str(index), "container": container, "size": size, "file_type": data["file_type"]},
+            {"name": ("%0{0}d".format(padding) % index) if padding else str(index), "container": container, "size": size, "file_type": data["file_type"]},
         )
         members.append(member)
         container["members"].append(member)

@@ -175,3 +175,19 @@ def test_persisted_only_leaves_computed_attributes_out(session, project):
     assert "time_logged" not in persisted
     assert persisted["name"] == "computed"
     assert "time_logged" in json.loads(session.encode(loaded, entity_attribute_strategy="set_only"))
+
+
+def test_decoded_datetimes_answer_common_arrow_calls(session):
+    value = session.decode('{"__type__": "datetime", "value": "2023-10-10T09:50:34-05:00"}')
+    assert isinstance(value, datetime.datetime)
+    assert value.to("utc").isoformat() == "2023-10-10T14:50:34+00:00"
+    assert value.to("+02:00").hour == 16
+    assert value.to("Europe/Stockholm").isoformat() == "2023-10-10T16:50:34+02:00"
+    assert value.datetime == datetime.datetime(2023, 10, 10, 14, 50, 34, tzinfo=UTC)
+    assert type(value.datetime) is datetime.datetime
+    assert value.naive == datetime.datetime(2023, 10, 10, 14, 50, 34)
+    assert value.shift(days=1, hours=1).isoformat() == "2023-10-11T15:50:34+00:00"
+    assert value.shift(months=4).isoformat() == "2024-02-10T14:50:34+00:00"
+    assert value.format("YYYY-MM-DD HH:mm:ss ZZ") == "2023-10-10 14:50:34 +00:00"
+    assert value.int_timestamp == int(value.timestamp())
+    assert json.loads(session.encode(value)) == {"__type__": "datetime", "value": "2023-10-10T14:50:34+00:00"}

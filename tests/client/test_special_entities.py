@@ -73,7 +73,7 @@ def test_components_in_origin_location(session, project, tmp_path):
         os.path.join(str(tmp_path), "frame.%04d.exr [1-3]"), data={"name": "seq"}, location=None
     )
     assert sequence_component.entity_type == "SequenceComponent"
-    assert sorted(member["name"] for member in sequence_component["members"]) == ["1", "2", "3"]
+    assert sorted(member["name"] for member in sequence_component["members"]) == ["0001", "0002", "0003"]
     session.commit()
 
 
