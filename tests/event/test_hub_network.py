@@ -433,3 +433,14 @@ def test_concurrent_publishers_lose_nothing(hubs, pump):
     for event in seen.events:
         by_worker.setdefault(event["data"]["w"], []).append(event["data"]["n"])
     assert by_worker == {w: list(range(25)) for w in range(4)}  # per-thread order kept
+
+
+def test_local_delivery_while_not_connected(hubs):
+    hub = hubs()
+    seen = Collector(result="local")
+    hub.subscribe("topic=test.local", seen)
+    hub.disconnect(unsubscribe=False)
+    assert not hub.connected
+    assert hub.publish(Event("test.local"), synchronous=True) == ["local"]
+    with pytest.raises(EventHubConnectionError):
+        hub.publish(Event("test.local"))
