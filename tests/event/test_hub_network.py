@@ -444,3 +444,15 @@ def test_local_delivery_while_not_connected(hubs):
     assert hub.publish(Event("test.local"), synchronous=True) == ["local"]
     with pytest.raises(EventHubConnectionError):
         hub.publish(Event("test.local"))
+
+
+def test_unicode_and_large_payloads(hubs, pump):
+    hub = hubs()
+    seen = Collector()
+    hub.subscribe('topic=test.big and data.name="Caf\u00e9 \u2603"', seen)
+    pump(hub)
+    blob = "x" * (2 * 1024 * 1024)
+    hub.publish(Event("test.big", data={"name": "Caf\u00e9 \u2603", "blob": blob, "emoji": "\U0001f600"}))
+    assert seen.wait_for(1, timeout=10)
+    data = seen.events[0]["data"]
+    assert data["emoji"] == "\U0001f600" and data["blob"] == blob
