@@ -120,6 +120,10 @@ class Writer:
         self._fill(t, row)
         for name in t.computed:
             row.pop(name, None)
+        for name in t.primary_key:
+            attr = t.attributes.get(name)
+            if row.get(name) is None and attr is not None and attr.json_type == "integer":
+                row[name] = self._next_integer(t, name)
         self._check_required(t, row)
         key = key_of(t, row)
         if key is None:
@@ -170,6 +174,13 @@ class Writer:
                         f"Cannot update immutable attribute {t.id}.{name}."
                     )
             row[target_name] = stored
+
+    def _next_integer(self, t: EntityType, name: str) -> int:
+        """Next value of an integer primary key (ftrack's ``Event.id``)."""
+        found = self.db.conn.execute(
+            f"SELECT MAX(CAST(json_extract(data, '$.{name}') AS INTEGER)) FROM entity "
+            "WHERE fam = ?", (t.family,)).fetchone()[0]
+        return int(found or 0) + 1
 
     def _check_required(self, t: EntityType, row: Dict[str, Any]) -> None:
         missing = []

@@ -74,3 +74,11 @@ def test_every_default_type_is_queryable(api: Api) -> None:
                             "expression": f"select {', '.join(scalars)} from {schema['id']} limit 2"})
     results = api.ok(projections)
     assert all(r["action"] == "query" for r in results)
+
+
+def test_integer_primary_keys_are_generated(real_api: Api) -> None:
+    first = real_api.create("Event", action="test", data="{}")
+    second = real_api.create("Event", action="test", data="{}")
+    assert isinstance(first["id"], int) and second["id"] == first["id"] + 1
+    rows = real_api.rows(f"select action from Event where id is {second['id']}")
+    assert [r["id"] for r in rows] == [second["id"]]
