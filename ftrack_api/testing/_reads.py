@@ -191,13 +191,18 @@ class Reader:
         for proj in q.projections:
             cursor_type: Optional[EntityType] = t
             node = tree
-            for name in proj.path.parts:
+            for index, name in enumerate(proj.path.parts):
                 if cursor_type is not None:
                     attr = self._find_attr(cursor_type, name)
                     if attr is None:
                         raise QueryError(
                             f"Entity type {cursor_type.id!r} has no attribute {name!r} "
                             f"(projection {str(proj.path)!r} at position {proj.path.pos})."
+                        )
+                    if attr.kind in ("scalar", "opaque") and index < len(proj.path.parts) - 1:
+                        raise QueryError(
+                            f"Attribute {cursor_type.id}.{name} is not a relation (projection "
+                            f"{str(proj.path)!r} at position {proj.path.pos})."
                         )
                     cursor_type = self.schema.types.get(attr.target) if attr.target else None
                 node = node.setdefault(name, {})
@@ -310,9 +315,8 @@ class Reader:
             asset = self.db.get(self.schema.types["Asset"].family, data.get("asset_id") or "")
             parent_chain = []
             if asset is not None:
+                # The asset's own link already ends with the asset itself.
                 parent_chain = self._link(self.schema.types[asset[0]], asset[2])
-                parent_chain.append({"id": asset[1], "name": asset[2].get("name"),
-                                     "type": "Asset"})
             return parent_chain + [{"id": data.get("id"), "name": f"v{data.get('version')}",
                                     "type": "AssetVersion"}]
         if self.schema.is_a(t.id, "Asset"):
