@@ -129,13 +129,11 @@ class EventHub:
         api_key: str,
         headers: Optional[Mapping[str, str]] = None,
         cookies: Optional[Mapping[str, str]] = None,
-        **kwargs: Any,
+        *,
+        reconnect_policy: Optional[ReconnectPolicy] = None,
     ) -> None:
-        policy = kwargs.pop("reconnect_policy", None)
-        if kwargs:
-            raise TypeError(
-                "Unexpected keyword argument(s): {0}".format(", ".join(sorted(kwargs)))
-            )
+        if reconnect_policy is not None and not isinstance(reconnect_policy, ReconnectPolicy):
+            raise TypeError("reconnect_policy must be a ReconnectPolicy.")
         parsed = urllib.parse.urlparse(server_url or "")
         if not parsed.scheme or not parsed.hostname:
             raise ValueError(
@@ -154,8 +152,8 @@ class EventHub:
         self._api_key = api_key
         self._headers: Dict[str, str] = dict(headers or {})
         self._cookies: Dict[str, str] = dict(cookies or {})
-        if policy is not None:
-            self.reconnect_policy = policy
+        if reconnect_policy is not None:
+            self.reconnect_policy = reconnect_policy
 
         self._parser = Parser()
         self._lock = threading.RLock()
