@@ -218,6 +218,10 @@ def test_group_by_counts(world: Dict[str, Any]) -> None:
     ("select name from Task where bid is abc", ["Invalid value 'abc'", "position 35"]),
     ("select name from Task where name any (name is x)", ["needs a relation"]),
     ("select name from Task where children is 3", ["cannot be compared"]),
+    ("select name.first from Task", ["Task.name is not a relation", "position 7"]),
+    ("select name from Task where name.first is 3", ["not a relation", "position 28"]),
+    ("select name from Task order by children.name", ["collection", "position 31"]),
+    ("select name from Task where id in (select id, name from Task)", ["exactly one"]),
 ])
 def test_errors_name_problem_and_position(world: Dict[str, Any], expression: str, fragments: Any) -> None:
     body = world["api"].call([{"action": "query", "expression": expression}])
