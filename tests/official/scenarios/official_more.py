@@ -1,0 +1,219 @@
+"""More relations, locations and event routing run by the OFFICIAL client 3.1.0.
+
+Same contract as ``official_scenario.py``: versions and their links, computed ``link`` /
+``ancestors`` / ``descendants``, task dependencies, the unmanaged location, a refused
+delete, thumbnail URLs, and event routing by target between two connected sessions.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+import requests
+
+import ftrack_api
+import ftrack_api.event.base
+import ftrack_api.exception
+import ftrack_api.symbol
+
+from official_scenario import error_name, fixture_data, main, new_session, new_shot, task_type
+
+STEPS = []
+
+
+def step(function):
+    STEPS.append(function)
+    return function
+
+
+@step
+def versions_and_links():
+    session = new_session()
+    shot = new_shot(session, "sh_versions")
+    task = session.create("Task", {"name": "anim", "parent": shot, "type": task_type(session)})
+    asset = session.create("Asset", {"name": "anim_cache", "parent": shot,
+                                     "type": session.query('AssetType where short is "anim"')
+                                     .one()})
+    versions = [session.create("AssetVersion", {"asset": asset, "task": task})
+                for _ in range(3)]
+    session.commit()
+    source = session.create("AssetVersion", {"asset": asset, "task": task})
+    session.commit()
+    versions[2]["uses_versions"].append(source)
+    session.commit()
+    ids = [v["id"] for v in versions] + [source["id"]]
+    asset_id = asset["id"]
+    session.close()
+    fresh = new_session()
+    versions = [fresh.get("AssetVersion", version_id) for version_id in ids]
+    asset = fresh.get("Asset", asset_id)
+    result = {
+        "numbers": [v["version"] for v in versions],
+        "latest": asset["latest_version"]["version"] if asset["latest_version"] else None,
+        "is_latest": [v["is_latest_version"] for v in versions],
+        "status": versions[0]["status"]["name"] if versions[0]["status"] else None,
+        "uses": [v["version"] for v in versions[2]["uses_versions"]],
+        "used_in": [v["version"] for v in versions[3]["used_in_versions"]],
+        "link_types": [item["type"] for item in versions[0]["link"]],
+    }
+    fresh.close()
+    return result
+
+
+@step
+def computed_context_relations():
+    session = new_session()
+    data = fixture_data()
+    shot = new_shot(session, "sh_computed")
+    task = session.create("Task", {"name": "leaf", "parent": shot, "type": task_type(session)})
+    session.commit()
+    session.close()
+    fresh = new_session()
+    task = fresh.get("Task", task["id"])
+    link = task["link"]
+    result = {
+        "link_names": [item["name"] for item in link],
+        "link_types": [item["type"] for item in link],
+        "link_first_is_project": link[0]["id"] == data["project_id"],
+        "ancestors": [a["name"] for a in task["ancestors"]],
+        "ancestor_types": [a.entity_type for a in task["ancestors"]],
+        "shot_descendants": [d["name"] for d in fresh.get("Shot", shot["id"])["descendants"]],
+        "empty_shots": sorted(s["name"] for s in fresh.query(
+            'Shot where not children any () and parent.id is "{0}"'.format(
+                data["sequence_id"])).all()),
+        "project_children": sorted(c["name"] for c in
+                                   fresh.get("Project", data["project_id"])["children"]),
+    }
+    fresh.close()
+    return result
+
+
+@step
+def task_dependencies():
+    session = new_session()
+    shot = new_shot(session, "sh_deps")
+    kind = task_type(session)
+    layout = session.create("Task", {"name": "layout", "parent": shot, "type": kind})
+    anim = session.create("Task", {"name": "animation", "parent": shot, "type": kind})
+    session.create("TypedContextLink", {"from": layout, "to": anim})
+    session.commit()
+    ids = (layout["id"], anim["id"])
+    session.close()
+    fresh = new_session()
+    anim = fresh.get("Task", ids[1])
+    layout = fresh.get("Task", ids[0])
+    result = {
+        "anim_incoming": [link["from"]["name"] for link in anim["incoming_links"]],
+        "layout_outgoing": [link["to"]["name"] for link in layout["outgoing_links"]],
+    }
+    fresh.close()
+    return result
+
+
+@step
+def unmanaged_location():
+    session = new_session()
+    unmanaged = session.get("Location", ftrack_api.symbol.UNMANAGED_LOCATION_ID)
+    directory = tempfile.mkdtemp(prefix="official-unmanaged-")
+    path = os.path.join(directory, "scene.ma")
+    with open(path, "w") as handle:
+        handle.write("//Maya ASCII")
+    component = session.create_component(path, data={"name": "scene"}, location=unmanaged)
+    session.commit()
+    component_id = component["id"]
+    session.close()
+    fresh = new_session()
+    unmanaged = fresh.get("Location", ftrack_api.symbol.UNMANAGED_LOCATION_ID)
+    component = fresh.get("Component", component_id)
+    result = {
+        "resource_identifier_is_path": unmanaged.get_resource_identifier(component) == path,
+        "filesystem_path_is_path": unmanaged.get_filesystem_path(component) == path,
+        "availability": fresh.get_component_availability(component)[unmanaged["id"]],
+    }
+    fresh.close()
+    return result
+
+
+@step
+def refused_delete():
+    session = new_session()
+    status = session.query('Status where name is "Not started"').one()
+    session.delete(status)
+    try:
+        session.commit()
+        result = {"error": None}
+    except ftrack_api.exception.ServerError as error:
+        result = {"error": error_name(error), "message": str(error)}
+    session.rollback()
+    fresh = new_session()
+    result["still_there"] = fresh.query('Status where name is "Not started"').first() is not None
+    fresh.close()
+    session.close()
+    return result
+
+
+@step
+def thumbnail_url():
+    session = new_session()
+    shot = new_shot(session, "sh_thumb_url")
+    directory = tempfile.mkdtemp(prefix="official-thumb-")
+    path = os.path.join(directory, "thumb.jpg")
+    content = b"\xff\xd8\xff\xe0thumbnail bytes"
+    with open(path, "wb") as handle:
+        handle.write(content)
+    thumbnail = shot.create_thumbnail(path)
+    session.commit()
+    server_location = session.get("Location", ftrack_api.symbol.SERVER_LOCATION_ID)
+    url = server_location.get_thumbnail_url(thumbnail, size=100)
+    response = requests.get(url, timeout=30)
+    result = {"status": response.status_code, "same_bytes": response.content == content}
+    session.close()
+    return result
+
+
+@step
+def targeted_event_routing():
+    listener = ftrack_api.Session(auto_connect_event_hub=True)
+    sender = ftrack_api.Session(auto_connect_event_hub=True)
+    received = []
+    listener.event_hub.subscribe(
+        "topic=official.routing", lambda event: received.append(event["data"]["n"]),
+        subscriber={"applicationId": "official.listener"})
+    replies = []
+
+    def wait_until(condition, hub):
+        for _ in range(100):
+            if condition():
+                return True
+            hub.wait(0.1)
+        return condition()
+
+    wait_until(lambda: listener.event_hub.connected and sender.event_hub.connected,
+               listener.event_hub)
+    # A round trip through the server proves the listener's subscription is registered.
+    listener.event_hub.subscribe("topic=official.routing.ping",
+                                 lambda event: {"pong": True})
+    sender.event_hub.publish(ftrack_api.event.base.Event(topic="official.routing.ping"),
+                             on_reply=lambda event: replies.append(event["data"]))
+    for _ in range(100):
+        if replies:
+            break
+        listener.event_hub.wait(0.05)
+        sender.event_hub.wait(0.05)
+    sender.event_hub.publish(ftrack_api.event.base.Event(
+        topic="official.routing", data={"n": 1},
+        target="applicationId=official.someone-else"))
+    sender.event_hub.publish(ftrack_api.event.base.Event(
+        topic="official.routing", data={"n": 2}, target="applicationId=official.listener"))
+    sender.event_hub.publish(ftrack_api.event.base.Event(topic="official.routing",
+                                                         data={"n": 3}))
+    wait_until(lambda: 3 in received, listener.event_hub)
+    result = {"replies": replies, "received": sorted(received)}
+    listener.close()
+    sender.close()
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main(STEPS))

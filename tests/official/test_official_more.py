@@ -1,0 +1,80 @@
+"""More relations, locations and event routing, as the official client 3.1.0 sees them.
+
+``scenarios/official_more.py`` runs once per schema set; each test asserts one step.
+"""
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+
+from .conftest import ScenarioReport, parse_report, run_script
+
+pytestmark = pytest.mark.official
+
+
+@pytest.fixture(scope="module")
+def report(official_python, official_server, schema_set, tmp_path_factory) -> ScenarioReport:
+    cache_dir = tmp_path_factory.mktemp(f"official-more-cache-{schema_set}")
+    completed = run_script(official_python, "official_more.py", official_server, cache_dir)
+    return ScenarioReport(schema_set, parse_report(completed), official_server.url, cache_dir,
+                          completed.stderr, pathlib.Path(official_python).parents[1])
+
+
+def test_versions_are_numbered_and_linked(report) -> None:
+    values = report.step("versions_and_links")
+    assert values["numbers"] == [1, 2, 3, 4]
+    assert values["latest"] == 4
+    assert values["is_latest"] == [False, False, False, True]
+    # The first status of the project schema's version workflow.
+    assert values["status"] == "Pending Review"
+    assert values["uses"] == [4]
+    assert values["used_in"] == [3]
+    assert values["link_types"] == ["Project", "TypedContext", "TypedContext", "Asset",
+                                    "AssetVersion"]
+
+
+def test_computed_link_ancestors_and_descendants(report) -> None:
+    values = report.step("computed_context_relations")
+    assert values["link_names"][1:] == ["sq_shared", "sh_computed", "leaf"]
+    assert values["link_types"] == ["Project", "TypedContext", "TypedContext", "TypedContext"]
+    assert values["link_first_is_project"] is True
+    assert values["ancestors"] == ["sq_shared", "sh_computed"]
+    assert values["ancestor_types"] == ["Sequence", "Shot"]
+    assert values["shot_descendants"] == ["leaf"]
+    # Only the shared shot has no children at this point of the scenario.
+    assert values["empty_shots"] == ["sh_shared"]
+    assert values["project_children"] == ["sq_shared"]
+
+
+def test_task_dependencies(report) -> None:
+    values = report.step("task_dependencies")
+    assert values["anim_incoming"] == ["layout"]
+    assert values["layout_outgoing"] == ["animation"]
+
+
+def test_unmanaged_location(report) -> None:
+    values = report.step("unmanaged_location")
+    assert values["resource_identifier_is_path"] is True
+    assert values["filesystem_path_is_path"] is True
+    assert values["availability"] == 100.0
+
+
+def test_deleting_a_status_in_use_is_refused(report) -> None:
+    values = report.step("refused_delete")
+    assert values["error"] == "ServerError"
+    assert "Status" in values["message"]
+    assert values["still_there"] is True
+
+
+def test_thumbnail_url_serves_the_uploaded_bytes(report) -> None:
+    values = report.step("thumbnail_url")
+    assert values["status"] == 200
+    assert values["same_bytes"] is True
+
+
+def test_events_are_routed_by_target(report) -> None:
+    values = report.step("targeted_event_routing")
+    assert values["replies"] == [{"pong": True}]
+    # 1 targeted another application; 2 targeted the listener; 3 had no target.
+    assert values["received"] == [2, 3]
