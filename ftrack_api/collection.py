@@ -276,6 +276,15 @@ class KeyValueMappedCollectionProxy(MappedCollectionProxy):
         return "<{0} {1!r}>".format(self.__class__.__name__, dict(self.items()))
 
 
+def __getattr__(name: str) -> Any:
+    # Names the official module re-exports from the factory (resolved lazily).
+    if name in ("PerSessionDefaultKeyMaker", "memoise_session"):
+        import ftrack_api.entity.factory
+
+        return getattr(ftrack_api.entity.factory, name)
+    raise AttributeError("module {0!r} has no attribute {1!r}".format(__name__, name))
+
+
 def _get_custom_attribute_configurations(session: Any) -> List[Any]:
     """Return the custom attribute configurations of *session* (fetched once)."""
     cached = getattr(session, "_custom_attribute_configurations", None)

@@ -6,10 +6,11 @@ import uuid
 from typing import Any, Dict, List, Optional
 
 import ftrack_api.attribute
+import ftrack_api.cache
 import ftrack_api.entity.base
 import ftrack_api.symbol
 
-__all__ = ["Factory", "StandardFactory", "PerSessionDefaultKeyMaker"]
+__all__ = ["Factory", "StandardFactory", "PerSessionDefaultKeyMaker", "memoise_defaults", "memoise_session"]
 
 NOT_SET = ftrack_api.symbol.NOT_SET
 _SCALAR_TYPES = ("string", "boolean", "integer", "number", "variable", "object")
@@ -205,12 +206,28 @@ def _make_dense_creator(reference: str) -> Any:
     return creator
 
 
-class PerSessionDefaultKeyMaker(object):
-    """Key maker that only keeps the session's identity (for memoisation per session)."""
+class PerSessionDefaultKeyMaker(ftrack_api.cache.KeyMaker):
+    """Key maker for memoising per session: a session is keyed by its identity."""
 
-    def key(self, *items: Any) -> str:
-        """Return a key for *items* based on the session identity only."""
-        return str(id(items[0])) if items else ""
+    def _key(self, obj: Any) -> Any:
+        if isinstance(obj, dict):
+            session = obj.get("session")
+            if session is not None:
+                return str(id(session))
+        if hasattr(obj, "recorded_operations") and hasattr(obj, "types"):
+            return str(id(obj))
+        return str(obj)
+
+
+#: Memoiser defaults shared by the per-session memoisers.
+memoise_defaults = {
+    "cache": ftrack_api.cache.MemoryCache(),
+    "key_maker": PerSessionDefaultKeyMaker(),
+    "return_copies": False,
+}
+
+#: Decorator memoising a function of one session argument, per session.
+memoise_session = ftrack_api.cache.memoise_decorator(ftrack_api.cache.Memoiser(**memoise_defaults))
 
 
 class StandardFactory(Factory):
