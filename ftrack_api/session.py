@@ -516,6 +516,10 @@ class Session(_IdentityMap, _SessionHelpers):
 
     def delete(self, entity: Any) -> None:
         """Mark *entity* for deletion on the next :meth:`commit`."""
+        if not isinstance(entity, ftrack_api.entity.base.Entity):
+            raise TypeError(
+                "delete() expects an entity, not {0} {1!r}.".format(type(entity).__name__, entity)
+            )
         if self.record_operations:
             self.recorded_operations.push(
                 ftrack_api.operation.DeleteEntityOperation(entity.entity_type, entity._primary_key_no_fetch())
@@ -530,6 +534,10 @@ class Session(_IdentityMap, _SessionHelpers):
         cls = self.types[entity_type]
         if isinstance(entity_key, (str, bytes)) or not isinstance(entity_key, collections.abc.Sequence):
             entity_key = [entity_key]
+        if any(value is None for value in entity_key):
+            raise TypeError(
+                "entity_key for {0} must not be None, got {1!r}.".format(entity_type, entity_key)
+            )
         names = cls.primary_key_attributes
         if len(entity_key) != len(names):
             raise ValueError(
@@ -619,25 +627,51 @@ class Session(_IdentityMap, _SessionHelpers):
             self.recorded_operations._remove(operations)
             return
         results: List[Any] = []
-        for chunk in _unit_of_work.split_batch(batch, self.max_operations_per_request):
-            results.extend(self._call(chunk, idempotent=False))
+        chunks = _unit_of_work.split_batch(batch, self.max_operations_per_request)
+        for index, chunk in enumerate(chunks):
+            try:
+                results.extend(self._call(chunk, idempotent=False))
+            except Exception:
+                if index:
+                    # Earlier requests were persisted: forget what they fully covered.
+                    self._settle_partial(operations, batch[: len(results)], batch[len(results):], results)
+                raise
         self.recorded_operations._remove(operations)
         with self._thread_lock, self.auto_populating(False), self.operation_recording(False):
             for entity in list(self._dirty.values()):
                 self._promote_local(entity)
             self._dirty.clear()
-            rows = []
-            for payload, result in zip(batch, results):
-                action = payload["action"]
-                if action == "delete":
-                    key = self._identity_key(payload["entity_type"], tuple(payload["entity_key"]))
-                    try:
-                        self.cache.remove(key)
-                    except KeyError:
-                        pass
-                elif isinstance(result, dict) and isinstance(result.get("data"), dict):
-                    rows.append(result["data"])
-            self._merge_rows(rows)
+            self._apply_results(batch, results)
+
+    def _apply_results(self, payloads: List[Dict[str, Any]], results: List[Any]) -> None:
+        rows = []
+        for payload, result in zip(payloads, results):
+            if payload["action"] == "delete":
+                key = self._identity_key(payload["entity_type"], tuple(payload["entity_key"]))
+                try:
+                    self.cache.remove(key)
+                except KeyError:
+                    pass
+            elif isinstance(result, dict) and isinstance(result.get("data"), dict):
+                rows.append(result["data"])
+        self._merge_rows(rows)
+
+    def _settle_partial(self, operations: List[Any], sent: List[Dict[str, Any]], unsent: List[Dict[str, Any]], results: List[Any]) -> None:
+        """After a failure in a later request, drop the operations already persisted."""
+        pending = {(p["entity_type"], tuple(p["entity_key"])) for p in unsent}
+        done = {(p["entity_type"], tuple(p["entity_key"])) for p in sent} - pending
+        persisted = [
+            operation
+            for operation in operations
+            if (operation.entity_type, tuple(str(v) for v in operation.entity_key.values())) in done
+        ]
+        self.recorded_operations._remove(persisted)
+        with self._thread_lock, self.auto_populating(False), self.operation_recording(False):
+            for entity in list(self._dirty.values()):
+                if (entity.entity_type, entity._key_values()) in done:
+                    self._promote_local(entity)
+                    self._dirty.pop(id(entity), None)
+            self._apply_results(sent, results)
 
     @staticmethod
     def _promote_local(entity: Any) -> None:

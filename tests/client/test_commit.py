@@ -241,3 +241,26 @@ def test_no_operations_recorded_when_recording_off(session, project):
     with session.operation_recording(False):
         sequence["description"] = "not recorded"
     assert len(session.recorded_operations) == 0
+
+
+def test_failure_in_a_later_request_keeps_only_unsent_work(tmp_path):
+    from ftrack_api.testing import LocalServer
+
+    with LocalServer(database=":memory:", max_operations_per_request=500) as server:
+        with server.session(schema_cache_path=str(tmp_path)) as session:
+            schema = session.query("ProjectSchema").first()
+            project = session.create("Project", {"name": "partial", "full_name": "P", "project_schema": schema})
+            for index in range(600):
+                session.create("Folder", {"name": "f{0}".format(index), "parent": project})
+            ghost = session.types["Task"](session, {"id": "00000000-0000-0000-0000-000000000000"}, reconstructing=True)
+            session.create("Task", {"name": "orphan", "parent": ghost})
+            with pytest.raises(ftrack_api.exception.ServerError):
+                session.commit()
+            remaining = list(session.recorded_operations)
+            assert 0 < len(remaining) < 603
+            assert ftrack_api.inspection.state(project) is ftrack_api.symbol.NOT_SET
+            session.rollback()
+            folders = session.query('select id from Folder where project_id is "{0}"'.format(project["id"]))
+            assert len(folders) == 499  # the first request: the project and 499 folders
+            session.create("Folder", {"name": "after", "parent": project})
+            session.commit()
