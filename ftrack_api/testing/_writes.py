@@ -89,6 +89,12 @@ class Writer:
             target = self.schema.types.get(value.get("__entity_type__") or t.attributes[name].target)
             if target is None:
                 raise ValidationError(f"Unknown entity type in reference {t.id}.{name}: {value!r}.")
+            declared = self.schema.types.get(t.attributes[name].target or "")
+            if declared is not None and target.family != declared.family:
+                raise ValidationError(
+                    f"Invalid value for {t.id}.{name}: expected a reference to {declared.id}, "
+                    f"got {target.id}."
+                )
             pk = target.primary_key[0]
             if value.get(pk) is None:
                 raise ValidationError(f"Reference {t.id}.{name} lacks primary key {pk!r}.")
@@ -160,6 +166,8 @@ class Writer:
                     if value is None:
                         continue
                     raise ValidationError(f"Relation {t.id}.{name} cannot be set directly.")
+                # Targets are not checked for existence: clients legitimately reference
+                # entities created later in the batch or in a later batch (sequence members).
                 stored, target_name = self._ref_key(t, name, value), fk
             elif attr.kind in ("collection", "mapped"):
                 deferred.append((name, value))

@@ -203,3 +203,13 @@ def test_object_type_change_is_refused_by_concrete_type(api: Api, shot) -> None:
     assert "immutable" in body["content"] and "Shot.object_type_id" in body["content"]
     rows = api.rows(f'select object_type_id from TypedContext where id is "{item["id"]}"')
     assert rows[0]["__entity_type__"] == "Shot"
+
+
+
+def test_reference_to_entity_created_later_is_accepted(api: Api) -> None:
+    container_id = str(uuid.uuid4())
+    member = api.create("FileComponent", name="1001",
+                        container={"__entity_type__": "SequenceComponent", "id": container_id})
+    api.create("SequenceComponent", id=container_id, name="seq", padding=4)
+    rows = api.rows(f'select members.name from SequenceComponent where id is "{container_id}"')
+    assert [m["id"] for m in rows[0]["members"]] == [member["id"]]
