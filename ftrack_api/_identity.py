@@ -15,6 +15,21 @@ import ftrack_api.entity.base
 import ftrack_api.exception
 
 
+_ENTITY_INIT = ftrack_api.entity.base.Entity.__init__
+
+
+def _new_reconstructed(cls: Any, session: Any) -> Any:
+    """Return an empty reconstructed instance of *cls* (skipping ``__init__`` when it is the base one)."""
+    if cls.__init__ is not _ENTITY_INIT:
+        return cls(session, None, True)
+    entity = cls.__new__(cls)
+    entity.session = session
+    entity._local = {}
+    entity._remote = {}
+    entity._inflated = None
+    return entity
+
+
 class _IdentityMap(object):
     """Identity-map behaviour of the session (see :meth:`Session.merge`)."""
 
@@ -102,7 +117,7 @@ class _IdentityMap(object):
         if entity is None:
             entity = self._cache_lookup(key)
             if entity is None:
-                entity = cls(self, None, True)
+                entity = _new_reconstructed(cls, self)
                 new = True
             merged[key] = entity
         by_name = cls.attributes._by_name
