@@ -19,7 +19,17 @@ class Settings(NamedTuple):
     plugin_paths: List[str]
 
 
+def _require_text(name: str, value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(
+            'The "{0}" argument is required to be a string, not {1}.'.format(
+                name, type(value).__name__
+            )
+        )
+
+
 def _resolve_server_url(server_url: Optional[str]) -> str:
+    _require_text("server_url", server_url)
     if server_url is None:
         server_url = os.environ.get("FTRACK_SERVER")
     if not server_url:
@@ -32,6 +42,7 @@ def _resolve_server_url(server_url: Optional[str]) -> str:
 
 
 def _resolve_api_key(api_key: Optional[str]) -> str:
+    _require_text("api_key", api_key)
     if api_key is None:
         if "FTRACK_API_KEY" in os.environ:
             api_key = os.environ.get("FTRACK_API_KEY")
@@ -47,6 +58,7 @@ def _resolve_api_key(api_key: Optional[str]) -> str:
 
 
 def _resolve_api_user(api_user: Optional[str]) -> str:
+    _require_text("api_user", api_user)
     if api_user is None:
         api_user = os.environ.get("FTRACK_API_USER")
         if not api_user:

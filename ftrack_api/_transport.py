@@ -87,6 +87,16 @@ class HttpTransport(object):
                 raise ftrack_api.exception.ConnectionClosedError()
             try:
                 response = session.post(self.url, data=body.encode("ascii"), timeout=self.timeout())
+            except (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
+                    requests.exceptions.InvalidURL) as error:
+                # Same requests class (scripts may catch it), clearer words.
+                raise type(error)(
+                    "Invalid ftrack server URL {0!r} (server_url / FTRACK_SERVER): {1}. "
+                    "Give the full address with its scheme, for example "
+                    "https://mycompany.ftrackapp.com or http://127.0.0.1:8080.".format(
+                        self.server_url, error
+                    )
+                ) from error
             except requests.exceptions.ConnectionError as error:
                 if idempotent and attempt < self.retries:
                     attempt += 1

@@ -1,0 +1,118 @@
+"""Fixtures of the adversarial tests: projects on the shared server, stub HTTP servers."""
+from __future__ import annotations
+
+import http.server
+import socket
+import threading
+import uuid
+from typing import Any, Callable, List, Optional, Tuple
+
+import pytest
+
+
+def unique(prefix: str = "adv") -> str:
+    """A name no other test uses."""
+    return "{0}_{1}".format(prefix, uuid.uuid4().hex[:10])
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on (at the time of the call)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+Answer = Tuple[int, str, bytes]
+
+
+class StubServer:
+    """A tiny loopback ``http.server`` answering every POST with ``handler(body, count)``.
+
+    ``handler`` returns ``(status, content_type, body_bytes)`` or ``None`` to drop the
+    connection without an answer.
+    """
+
+    def __init__(self, handler: Callable[[bytes, int], Optional[Answer]]) -> None:
+        self.handler = handler
+        self.requests: List[bytes] = []
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length)
+                stub.requests.append(body)
+                answer = stub.handler(body, len(stub.requests))
+                if answer is None:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                status, content_type, payload = answer
+                self.send_response(status)
+                self.send_header("content-type", content_type)
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = "http://127.0.0.1:{0}".format(self._httpd.server_address[1])
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> "StubServer":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture
+def stub_server():
+    """Factory of :class:`StubServer` instances, stopped at teardown."""
+    made: List[StubServer] = []
+
+    def factory(handler: Callable[[bytes, int], Optional[Answer]]) -> StubServer:
+        stub = StubServer(handler)
+        stub.__enter__()
+        made.append(stub)
+        return stub
+
+    yield factory
+    for stub in made:
+        stub.__exit__(None, None, None)
+
+
+@pytest.fixture
+def new_session(local_server, tmp_path):
+    """Factory of extra sessions bound to the shared server (closed at teardown)."""
+    made = []
+
+    def factory(**kwargs: Any) -> Any:
+        kwargs.setdefault("schema_cache_path", str(tmp_path))
+        session = local_server.session(**kwargs)
+        made.append(session)
+        return session
+
+    yield factory
+    for session in made:
+        session.close()
+
+
+@pytest.fixture
+def project(session):
+    """A committed Project with one Sequence; returns (project, sequence)."""
+    schema = session.query("ProjectSchema").first()
+    project = session.create(
+        "Project", {"name": unique("proj"), "full_name": "Adversarial", "project_schema": schema}
+    )
+    sequence = session.create("Sequence", {"name": "sq010", "parent": project})
+    session.commit()
+    return project, sequence
