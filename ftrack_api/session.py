@@ -37,6 +37,7 @@ import ftrack_api.operation
 import ftrack_api.query
 import ftrack_api.symbol
 from ftrack_api._identity import _IdentityMap
+from ftrack_api.event.hub import EventHub
 from ftrack_api._session_helpers import _SessionHelpers
 
 __all__ = [
@@ -151,7 +152,7 @@ class Session(_IdentityMap, _SessionHelpers):
 
     #: Class used for :attr:`event_hub`; override in a subclass or pass
     #: ``event_hub_class=`` to the constructor.
-    event_hub_class: Any = None
+    event_hub_class: Any = EventHub
 
     #: Maximum number of operations sent in one request by :meth:`commit`.
     max_operations_per_request = _unit_of_work.MAX_OPERATIONS_PER_REQUEST
@@ -222,11 +223,7 @@ class Session(_IdentityMap, _SessionHelpers):
         self._timezone_support = bool(self._server_information.get("is_timezone_support_enabled", True))
         self.check_server_compatibility()
 
-        hub_class = event_hub_class or type(self).event_hub_class
-        if hub_class is None:
-            from ftrack_api.event.hub import EventHub
-
-            hub_class = EventHub
+        hub_class = event_hub_class or type(self).event_hub_class or EventHub
         self._event_hub = hub_class(
             self._server_url,
             self._api_user,

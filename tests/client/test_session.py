@@ -296,3 +296,18 @@ def test_persistent_serialised_file_cache(local_server, tmp_path, project):
         assert cached["name"] == "sq010"
         assert cached["parent"]["id"] == project_entity["id"]
         assert second._is_attached(cached["parent"])
+
+
+def test_event_hub_class_attribute(local_server, tmp_path):
+    class MyHub(EventHub):
+        pass
+
+    class MySession(ftrack_api.Session):
+        event_hub_class = MyHub
+
+    assert ftrack_api.Session.event_hub_class is EventHub
+    with MySession(
+        server_url=local_server.url, api_key=local_server.api_key, api_user=local_server.api_user,
+        schema_cache_path=str(tmp_path),
+    ) as session:
+        assert type(session.event_hub) is MyHub
