@@ -213,3 +213,33 @@ def test_bad_input_gets_failure_acks(server):
     client.ws.send("not a frame")
     assert client.recv().startswith("7:::")
     client.close()
+
+
+def test_a_connection_that_stops_reading_is_dropped(monkeypatch):
+    import asyncio
+    import types
+
+    import ftrack_api.testing._events._broker as broker_module
+
+    from .conftest import API_KEY, API_USER, BrokerServer
+
+    monkeypatch.setattr(broker_module, "MAX_QUEUED_FRAMES", 5)
+    with BrokerServer() as small:
+        client = open_socket(types.SimpleNamespace(url=small.url, port=small.port,
+                                                   api_user=API_USER, api_key=API_KEY))
+        client.expect_ack(client.subscribe("s", "topic=proto.flood"))
+
+        async def flood():
+            # 200 events routed in one loop iteration, before the writer can run
+            for number in range(200):
+                small.broker.publish({"topic": "proto.flood", "id": str(number)})
+
+        asyncio.run_coroutine_threadsafe(flood(), small._loop).result(5)
+        received = []
+        with pytest.raises(websocket.WebSocketConnectionClosedException):
+            while True:
+                frame = client.ws.recv()
+                if not frame:
+                    raise websocket.WebSocketConnectionClosedException("closed")
+                received.append(frame)
+        assert len(received) <= 5  # the queue's worth at most, then the socket closed

@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 _EVENT_KEYS = ("id", "topic", "data", "sent", "source", "target", "inReplyToEvent")
 _MAX_PENDING_SESSIONS = 1024
+#: Frames a connection may have waiting to be written before it is dropped
+#: as a consumer that stopped reading (protects the server's memory).
+MAX_QUEUED_FRAMES = 100000
 
 
 class _Client:
@@ -47,8 +50,16 @@ class _Client:
         self.outbox: "asyncio.Queue[Optional[str]]" = asyncio.Queue()
         self.subscribers: Dict[str, Tuple[Dict[str, Any], Expression]] = {}
         self.tasks: List["asyncio.Task[None]"] = []
+        self.overflowed = False
 
     def send(self, frame: str) -> None:
+        if self.outbox.qsize() >= MAX_QUEUED_FRAMES:
+            if not self.overflowed:
+                self.overflowed = True
+                logger.warning("Dropping event hub connection %s: it stopped reading.", self.session_id)
+                self.outbox.put_nowait(None)  # the writer stops; the handler closes the socket
+                asyncio.ensure_future(self.websocket.close())
+            return
         self.outbox.put_nowait(frame)
 
     def interested(self, event: Dict[str, Any], target: Optional[Expression]) -> bool:
