@@ -43,7 +43,7 @@ def test_decoding_arbitrary_text_raises_only_protocol_errors(frame):
         pass
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(
     st.lists(st.tuples(st.sampled_from(["data.n", "data.s", "topic", "data.x.y"]), operators, bare_words), min_size=1, max_size=3),
     st.sampled_from([" and ", " or "]),
