@@ -130,12 +130,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 class Contenders:
     """The interpreter and environment each contender's workers run with."""
 
-    def __init__(self, official: Optional[pathlib.Path], official_error: Optional[str]) -> None:
+    def __init__(self, official: Optional[pathlib.Path], official_error: Optional[str],
+                 pycache: pathlib.Path) -> None:
         self.official = official
         self.official_error = official_error
         base = {name: value for name, value in os.environ.items()
-                if not name.startswith("FTRACK_") and name not in ("PYTHONPATH", "PYTHONHOME")}
+                if not name.startswith("FTRACK_")
+                and name not in ("PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")}
         base["PYTHONWARNINGS"] = "ignore"
+        # Every contender imports from bytecode, as an installed package does: a shared
+        # bytecode cache (filled by the untimed priming runs) in the run's temp directory,
+        # whatever PYTHONDONTWRITEBYTECODE the caller has.
+        base["PYTHONPYCACHEPREFIX"] = str(pycache)
         ours_env = dict(base)
         ours_env["PYTHONPATH"] = str(REPO)  # always measure this checkout
         self.envs = {"ours": ours_env, "official": dict(base), "floor": dict(base),
@@ -271,13 +277,17 @@ class Bench:
         """Give each client a warm schema cache (and compile its bytecode) before measuring."""
         for contender in self.contenders.names():
             if contender == "floor":
+                run_worker(self.contenders, contender, self.spec("startup"))
                 continue
             path = tempfile.mkdtemp(prefix=f"warm-{contender}-", dir=self.workdir)
             self.warm_caches[contender] = path
-            result = run_worker(self.contenders, contender,
-                                self.spec("session", cache_path=path))
-            if not result.get("ok"):
-                _log(f"warning: {contender} could not build a Session: {result.get('error')}")
+            for workload, extra in (("session", {}), ("startup", {}), ("create", {"count": 2}),
+                                    ("populate", {})):
+                result = run_worker(self.contenders, contender,
+                                    self.spec(workload, cache_path=path, **extra))
+                if not result.get("ok"):
+                    _log(f"warning: priming {workload} failed for {contender}: "
+                         f"{result.get('error')}")
 
     def measure(self, cell: str, group: str, workload: str, contenders: Sequence[str],
                 metric: str = "seconds", rows: Optional[int] = None,
@@ -398,29 +408,37 @@ def _profile(bench: Bench, args: argparse.Namespace) -> None:
 
 
 def _profile_server(bench: Bench, base: pathlib.Path, spec: Dict[str, Any]) -> None:
+    """Profile the server's request handling for one big query, in this process.
+
+    aiohttp hands each ``/api`` body to a worker thread, where cProfile (per thread) cannot
+    follow; so the same two steps (``handle`` then ``json.dumps``) are run here while the
+    server is idle.
+    """
     import cProfile
     import io
     import pstats
-    import threading
 
-    thread = next((t for t in threading.enumerate() if t.name == "ftrack-local-server"), None)
-    if thread is None:
-        _log("profile server-serve: server thread not found")
+    backend = getattr(bench.server, "_backend", None)
+    if backend is None or not hasattr(backend, "handle"):
+        _log("profile server-serve: no backend to profile")
         return
+    headers = {"ftrack-user": bench.server.api_user, "ftrack-api-key": bench.server.api_key,
+               "content-type": "application/json"}
+    body = json.dumps([{"action": "query", "expression":
+                        f"{_TASKS} offset 0 limit {spec['serve_rows']}"}]).encode()
     profile = cProfile.Profile()
-    loop = bench.server._loop  # the server's asyncio loop: profile inside its thread
-    done = threading.Event()
-    loop.call_soon_threadsafe(lambda: (profile.enable(), done.set()))
-    done.wait()
-    run_worker(bench.contenders, "server", spec)
-    done.clear()
-    loop.call_soon_threadsafe(lambda: (profile.disable(), done.set()))
-    done.wait()
+    profile.enable()
+    status, payload = backend.handle(headers, body)
+    json.dumps(payload)
+    profile.disable()
     profile.dump_stats(str(base) + ".pstats")
     text = io.StringIO()
     pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(25)
     pathlib.Path(str(base) + ".pstats.txt").write_text(text.getvalue(), encoding="utf-8")
-    _log("profile server-serve: ok")
+    _log(f"profile server-serve: ok (status {status})")
+
+
+_TASKS = "select id, name, status_id, priority_id, parent_id, description from Task"
 
 
 def _machine() -> Dict[str, Any]:
@@ -446,8 +464,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 return 2
             official_error = str(error)
             _log(f"warning: running without the official client: {error}")
-    contenders = Contenders(official, official_error)
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="ftrack-bench-"))
+    contenders = Contenders(official, official_error, workdir / "pycache")
     started = time.perf_counter()
     try:
         data = run(args, contenders, workdir)
