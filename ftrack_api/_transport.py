@@ -102,11 +102,13 @@ class HttpTransport(object):
                     attempt += 1
                     time.sleep(self.backoff * (2 ** (attempt - 1)))
                     continue
-                raise ServerUnreachableError(
+                unreachable = ServerUnreachableError(
                     "Could not reach the ftrack server at {0}: {1}. Check the server URL "
                     "(FTRACK_SERVER) and your network connection.".format(self.server_url, error),
                     details={"server_url": self.server_url, "error": error},
-                ) from error
+                )
+                unreachable._literal = True
+                raise unreachable from error
             if response.status_code in RETRY_STATUSES and idempotent and attempt < self.retries:
                 attempt += 1
                 time.sleep(self.backoff * (2 ** (attempt - 1)))
