@@ -120,3 +120,11 @@ def test_strict_api_header_sent(local_server, tmp_path):
     with local_server.session(schema_cache_path=str(tmp_path), timeout=12) as session:
         assert session._request.headers["ftrack-strict-api"] == "false"
         assert session.request_timeout == 12
+
+
+def test_cookies_reach_requests_and_event_hub(local_server, tmp_path):
+    with local_server.session(schema_cache_path=str(tmp_path), cookies={"studio": "abc"}) as session:
+        assert session._request.cookies.get("studio") == "abc"
+        assert session.event_hub._cookies == {"studio": "abc"}
+        assert session.event_hub._headers["ftrack-strict-api"] == "false"
+        assert session.query("User").first() is not None
