@@ -426,16 +426,28 @@ def _profile_server(bench: Bench, base: pathlib.Path, spec: Dict[str, Any]) -> N
                "content-type": "application/json"}
     body = json.dumps([{"action": "query", "expression":
                         f"{_TASKS} offset 0 limit {spec['serve_rows']}"}]).encode()
-    profile = cProfile.Profile()
-    profile.enable()
-    status, payload = backend.handle(headers, body)
-    json.dumps(payload)
-    profile.disable()
-    profile.dump_stats(str(base) + ".pstats")
-    text = io.StringIO()
-    pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(25)
-    pathlib.Path(str(base) + ".pstats.txt").write_text(text.getvalue(), encoding="utf-8")
-    _log(f"profile server-serve: ok (status {status})")
+    creates = []
+    for index in range(bench.args.batch):
+        key = str(uuid.uuid4())
+        creates.append({"action": "create", "entity_type": "Task", "entity_key": [key],
+                        "entity_data": {"__entity_type__": "Task", "id": key,
+                                        "name": f"profiled-{index}",
+                                        "parent_id": bench.refs["project_a"],
+                                        "status_id": bench.refs["statuses"][0],
+                                        "object_type_id": bench.refs["task_object_type"]}})
+    for suffix, request in (("", body), ("-create", json.dumps(creates).encode())):
+        profile = cProfile.Profile()
+        profile.enable()
+        status, payload = backend.handle(headers, request)
+        json.dumps(payload)
+        profile.disable()
+        profile.dump_stats(f"{base}{suffix}.pstats")
+        text = io.StringIO()
+        pstats.Stats(profile, stream=text).sort_stats("tottime").print_stats(25)
+        pathlib.Path(f"{base}{suffix}.pstats.txt").write_text(text.getvalue(), encoding="utf-8")
+        _log(f"profile server-serve{suffix}: ok (status {status})")
+    bench.call([{"action": "delete", "entity_type": "Task", "entity_key": [op["entity_key"][0]]}
+                for op in creates])
 
 
 _TASKS = "select id, name, status_id, priority_id, parent_id, description from Task"
