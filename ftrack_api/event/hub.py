@@ -180,6 +180,7 @@ class EventHub:
         self._socket_opened: Optional[threading.Event] = None
         self._attempt_wakeups: List[threading.Event] = []
         self._threads: List[threading.Thread] = []
+        self._handshakes: List[threading.Thread] = []
 
     # ------------------------------------------------------------------
     # Server details
@@ -567,6 +568,8 @@ class EventHub:
         """
         self._closing.set()
         with self._lock:
+            for wakeup in self._attempt_wakeups:
+                wakeup.set()  # a connection attempt in progress gives up now
             connected = self._state == _CONNECTED and self._link is not None
         if connected and unsubscribe:
             for item in list(self._subscribers):
@@ -597,6 +600,9 @@ class EventHub:
             thread.join(max(0.0, deadline - time.monotonic()))
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()]
+            handshakes = list(self._handshakes)
+        for worker in handshakes:  # finished ones exit at once; a stalled one is left behind
+            worker.join(0.2)
 
     def _connect_with_retries(self) -> None:
         """Body of the background and reconnect threads: never raises."""
@@ -635,11 +641,8 @@ class EventHub:
             policy = self.reconnect_policy
             headers = dict(self._headers)
             headers.update({"ftrack-user": self._api_user, "ftrack-api-key": self._api_key})
-            body = handshake(
-                "{0}/socket.io/1/".format(self.get_server_url()),
-                headers,
-                self._cookies,
-                policy.timeout,
+            body = self._cancellable_handshake(
+                "{0}/socket.io/1/".format(self.get_server_url()), headers, policy.timeout
             )
             session = sio.parse_handshake(body)
             self._raise_if_closing()  # disconnect() was called during the handshake
@@ -679,6 +682,38 @@ class EventHub:
                 link.close()
                 raise
             self._enqueue(Event(topic="ftrack.meta.connected", data={}))
+
+    def _cancellable_handshake(self, url: str, headers: Dict[str, str], timeout: float) -> str:
+        """Run the HTTP handshake on a helper thread so that :meth:`disconnect`
+        never waits for a server that accepted the connection but does not
+        answer (the helper finishes on its own timeout; its result is dropped)."""
+        done = threading.Event()
+        outcome: Dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                outcome["body"] = handshake(url, headers, self._cookies, timeout)
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+                outcome["error"] = error
+            finally:
+                done.set()
+
+        with self._lock:
+            self._attempt_wakeups = [done]
+        self._raise_if_closing()
+        worker = threading.Thread(target=work, name="ftrack-event-hub-handshake", daemon=True)
+        with self._lock:
+            self._handshakes = [t for t in self._handshakes if t.is_alive()] + [worker]
+        worker.start()
+        done.wait(timeout + 5.0)
+        self._raise_if_closing()
+        if "error" in outcome:
+            raise outcome["error"]
+        if "body" not in outcome:
+            raise EventHubConnectionError(
+                "Handshake with {server_url} timed out.", details={"server_url": url}
+            )
+        return outcome["body"]
 
     def _raise_if_closing(self) -> None:
         if self._closing.is_set():
