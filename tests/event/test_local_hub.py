@@ -250,3 +250,25 @@ def test_inbox_stop_semantics():
     inbox.stop()
     thread.join(5)
     assert not thread.is_alive() and got == ["a"]
+
+
+def test_event_modules_import_neither_aiohttp_nor_the_server():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, ftrack_api.event.hub, ftrack_api.event.expression, ftrack_api.event.base;"
+        "bad = [m for m in sys.modules if m.startswith(('aiohttp', 'ftrack_api.testing'))];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_expression_parser_does_not_enable_packrat():
+    import pyparsing
+
+    from ftrack_api.event.expression import Parser
+
+    Parser().parse("topic=a and (data.b>1 or not data.c=2)")
+    enabled = getattr(pyparsing.ParserElement, "_packratEnabled", False)
+    assert not enabled
