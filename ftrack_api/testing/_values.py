@@ -77,7 +77,9 @@ def validate(type_id: str, name: str, json_type: Any, fmt: Any, value: Any) -> A
             return value
         raise _type_error(type_id, name, "boolean", value)
     if isinstance(value, dict) and value.get("__type__") in ("datetime", "date"):
-        return normalise_datetime(value)
+        # A datetime in an untyped ("variable") attribute, e.g. a date custom attribute
+        # value, keeps its wire type so that it is served back as a datetime.
+        return {"__type__": "datetime", "value": normalise_datetime(value)}
     return value
 
 

@@ -526,7 +526,9 @@ class Writer:
                 f'{type_name}. Got "{value}" of type {type(value).__name__}.'
             )
         if type_name == "date":
-            row["value"] = _values.normalise_datetime(value)
+            # Stored (and so served) as a wire datetime: clients decode it to a datetime.
+            row["value"] = {"__type__": "datetime",
+                            "value": _values.normalise_datetime(value)}
 
     # -- delete --------------------------------------------------------------------------
     def delete(self, type_id: Any, entity_key: Any) -> Dict[str, Any]:
