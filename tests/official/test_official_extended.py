@@ -29,7 +29,8 @@ def test_every_step_ran(report) -> None:
         "server_location_components", "thumbnail_and_encode_media",
         "notes_replies_recipients_categories", "timer_and_timelogs",
         "assignments_lists_memberships", "project_schema_helpers", "cascading_delete",
-        "remote_actions", "event_hub_round_trip"])
+        "remote_actions", "event_hub_round_trip", "custom_attribute_types",
+        "ensure_with_typed_values"])
 
 
 def test_dates_are_stored_in_utc_and_compared_in_queries(report) -> None:
@@ -137,3 +138,19 @@ def test_event_hub_round_trip_with_reply(report) -> None:
     assert values["connected"] is True
     assert values["received"] == [42]
     assert values["replies"] == [{"echo": 42}]
+
+
+def test_custom_attribute_types_round_trip(report) -> None:
+    values = report.step("custom_attribute_types")
+    assert values["defaults"] == {"ca_text": "none yet", "ca_bool": False, "ca_enum": []}
+    assert values["text"] == u"h\u00e9llo"
+    assert values["bool"] is True
+    assert values["date_utc"] == "2024-01-02T01:04:05+00:00"
+    assert values["enum"] == ["a", "b"]
+
+
+def test_ensure_with_boolean_and_datetime_values(report) -> None:
+    values = report.step("ensure_with_typed_values")
+    assert values["same_user"] is True
+    assert values["same_timelog"] is True
+    assert values["timelog_count"] == 1

@@ -10,7 +10,7 @@ URL, invites, API key reset, strict API mode) and the event hub.
 from __future__ import annotations
 
 import datetime
-import hashlib
+import json
 import os
 import sys
 import tempfile
@@ -25,8 +25,8 @@ import ftrack_api.event.base
 import ftrack_api.exception
 import ftrack_api.symbol
 
-from official_scenario import (SENT, actions_since, error_name, fixture_data, main, new_session,
-                               new_shot, task_type)
+from official_scenario import (TASK_OBJECT_TYPE_ID, error_name, fixture_data, main,
+                               new_session, new_shot, task_type)
 
 STEPS = []
 
@@ -142,6 +142,70 @@ def hierarchical_custom_attribute():
 
 
 @step
+def custom_attribute_types():
+    session = new_session()
+    shot = new_shot(session, "sh_ca_types")
+    task = session.create("Task", {"name": "typed_ca", "parent": shot, "type": task_type(session)})
+    types = {name: session.query('CustomAttributeType where name is "{0}"'.format(name)).one()
+             for name in ("text", "boolean", "date", "enumerator")}
+    enum_config = json.dumps({"multiSelect": True, "data": json.dumps(
+        [{"menu": "A", "value": "a"}, {"menu": "B", "value": "b"}])})
+    for key, type_name, config, default in (
+            ("ca_text", "text", '{"markdown": false}', "none yet"),
+            ("ca_bool", "boolean", "{}", False),
+            ("ca_date", "date", "{}", None),
+            ("ca_enum", "enumerator", enum_config, [])):
+        data = {"entity_type": "task", "object_type_id": TASK_OBJECT_TYPE_ID,
+                "type": types[type_name], "key": key, "label": key, "config": config}
+        if default is not None:
+            data["default"] = default
+        session.create("CustomAttributeConfiguration", data)
+    session.commit()
+    session.close()
+    session = new_session()
+    task = session.get("Task", task["id"])
+    defaults = {key: task["custom_attributes"][key] for key in ("ca_text", "ca_bool", "ca_enum")}
+    task["custom_attributes"]["ca_text"] = u"h\u00e9llo"
+    task["custom_attributes"]["ca_bool"] = True
+    task["custom_attributes"]["ca_date"] = arrow.get("2024-01-02T03:04:05+02:00")
+    task["custom_attributes"]["ca_enum"] = ["a", "b"]
+    session.commit()
+    session.close()
+    fresh = new_session()
+    values = fresh.get("Task", task["id"])["custom_attributes"]
+    date = values["ca_date"]
+    result = {
+        "defaults": defaults,
+        "text": values["ca_text"],
+        "bool": values["ca_bool"],
+        "date_utc": date.to("utc").isoformat() if hasattr(date, "to") else repr(date),
+        "enum": values["ca_enum"],
+    }
+    fresh.close()
+    return result
+
+
+@step
+def ensure_with_typed_values():
+    session = new_session()
+    shot = new_shot(session, "sh_ensure_typed")
+    task = session.create("Task", {"name": "ensured_log", "parent": shot,
+                                   "type": task_type(session)})
+    session.commit()
+    user = admin(session)
+    username = "typed_" + uuid.uuid4().hex[:6]
+    users = [session.ensure("User", {"username": username, "is_active": True})["id"]
+             for _ in range(2)]
+    data = {"start": arrow.get("2024-05-06T07:08:09+00:00"), "duration": 10, "comment": "c",
+            "context_id": task["id"], "user_id": user["id"]}
+    logs = [session.ensure("Timelog", data)["id"] for _ in range(2)]
+    count = len(session.query('Timelog where context_id is "{0}"'.format(task["id"])).all())
+    session.close()
+    return {"same_user": users[0] == users[1], "same_timelog": logs[0] == logs[1],
+            "timelog_count": count}
+
+
+@step
 def server_location_components():
     session = new_session()
     server_location = session.query('Location where name is "ftrack.server"').one()
@@ -184,7 +248,7 @@ def thumbnail_and_encode_media():
     thumb = shot.create_thumbnail(media_file("thumb.jpg", b"\xff\xd8\xff\xe0fake-jpeg"))
     session.commit()
     job = version.encode_media(media_file("movie.mov", b"fake movie bytes"))
-    job_data = __import__("json").loads(job["data"])
+    job_data = json.loads(job["data"])
     session.close()
     fresh = new_session()
     shot = fresh.get("Shot", shot["id"])
