@@ -124,7 +124,8 @@ def markdown(data: Dict[str, Any]) -> str:
         "# openftrack-api benchmark (issue 6)",
         "",
         f"{machine['date']} · Python {machine['python']} · {machine['cpus']} CPUs · "
-        f"{machine['platform']}  ",
+        f"{machine['platform']} · load average (1/5/15 min) at start "
+        f"{machine.get('load_average_at_start')}, at end {machine.get('load_average')}  ",
         f"Median of {options['repeat']} fresh-process run(s) per cell, contenders alternating; "
         f"one LocalServer (file SQLite) holding the same data for all. "
         f"Official client: ftrack-python-api {official['version']}"

@@ -392,12 +392,14 @@ def _profile(bench: Bench, args: argparse.Namespace) -> None:
         ("ours-query", "ours", bench.spec("query", page_size=args.page_sizes[0],
                                           expect_rows=size)),
         ("ours-create", "ours", bench.spec("create", count=args.batch)),
-        ("ours-session-cold", "ours", bench.spec("session")),
+        ("ours-session-cold", "ours", bench.spec("session", cold=True)),
+        ("ours-session-warm", "ours", bench.spec("session")),
+        ("ours-startup", "ours", bench.spec("startup")),
         ("ours-reads", "ours", bench.spec("reads", expect_rows=size)),
         ("server-serve", "server", bench.spec("serve", serve_rows=min(size, args.serve_rows))),
     ]
     for name, contender, spec in jobs:
-        spec["cache_path"] = bench.cache_dir(contender, warm=spec["workload"] != "session")
+        spec["cache_path"] = bench.cache_dir(contender, warm=not spec.pop("cold", False))
         if contender == "server":
             # The server runs in this process: profile it here while a worker calls it.
             _profile_server(bench, directory / name, spec)
@@ -454,7 +456,9 @@ _TASKS = "select id, name, status_id, priority_id, parent_id, description from T
 
 
 def _machine() -> Dict[str, Any]:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {"python": platform.python_version(), "platform": platform.platform(),
+            "load_average": [round(value, 2) for value in load] if load else None,
             "cpus": os.cpu_count(), "date": datetime.datetime.now(datetime.timezone.utc)
             .strftime("%Y-%m-%d %H:%M UTC")}
 
@@ -476,6 +480,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 return 2
             official_error = str(error)
             _log(f"warning: running without the official client: {error}")
+    load_at_start = _machine()["load_average"]
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="ftrack-bench-"))
     contenders = Contenders(official, official_error, workdir / "pycache")
     started = time.perf_counter()
@@ -484,7 +489,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     data.update({
-        "machine": _machine(), "seconds_total": time.perf_counter() - started,
+        "machine": dict(_machine(), load_average_at_start=load_at_start), "seconds_total": time.perf_counter() - started,
         "options": {"sizes": args.sizes, "page_sizes": args.page_sizes, "repeat": args.repeat,
                     "batch": args.batch, "reads_rows": args.reads_rows,
                     "memory_rows": args.memory_rows, "serve_rows": args.serve_rows},
