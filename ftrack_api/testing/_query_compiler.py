@@ -5,12 +5,24 @@ schema (``[A-Za-z_][A-Za-z0-9_]*``) appear in SQL text.
 """
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import _values
 from ._errors import QueryError, ValidationError
 from ._query_parser import And, Condition, Not, Or, Path, Query, Value
 from ._schema import Computed, EntityType, Inverse, Link, SchemaSet
+
+
+#: Above this many values an ``in`` list is bound as one JSON array.
+_LARGE_IN_LIST = 32
+
+
+def _json_list(values: List[Any]) -> Optional[str]:
+    try:
+        return json.dumps([int(v) if isinstance(v, bool) else v for v in values], allow_nan=False)
+    except (TypeError, ValueError):
+        return None
 
 
 def col(alias: str, name: str) -> str:
@@ -167,7 +179,13 @@ class Compiler:
             non_null = [v for v in values if v is not None]
             if not values:
                 return "0" if op == "in" else "1"
-            marks = ", ".join(self.bind(v) for v in non_null) or "NULL"
+            packed = _json_list(non_null) if len(non_null) > _LARGE_IN_LIST else None
+            if packed is not None:
+                # One JSON parameter: binding thousands of named parameters is quadratic
+                # in SQLite and may pass its limit on the number of variables.
+                marks = f"SELECT value FROM json_each({self.bind(packed)})"
+            else:
+                marks = ", ".join(self.bind(v) for v in non_null) or "NULL"
             sql = f"{expr} {neg}IN ({marks})"
             if len(non_null) != len(values):
                 sql = (f"({sql} OR {expr} IS NULL)" if op == "in"

@@ -23,6 +23,8 @@ _TOKEN = re.compile(r"""
 
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: Largest offset/limit (SQLite integers are 64-bit).
+_MAX_INTEGER = 2 ** 63 - 1
 
 OPERATORS = {
     "is": "is", "=": "is", "is_not": "is_not", "!=": "is_not",
@@ -186,8 +188,10 @@ class _Parser:
 
     def integer(self, what: str) -> int:
         tok = self.tok
-        if tok.kind != "word" or not tok.text.isdigit():
+        if tok.kind != "word" or not (tok.text.isascii() and tok.text.isdigit()):
             raise self.error(f"Expected a non-negative integer after {what!r}")
+        if len(tok.text) > 19 or int(tok.text) > _MAX_INTEGER:
+            raise self.error(f"Value after {what!r} is too large (at most {_MAX_INTEGER})")
         self.advance()
         return int(tok.text)
 
