@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import logging
 from typing import Any
 
 from aiohttp import web
 
 from ._backend import Backend
+from ._reads import dumps_results
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
@@ -17,6 +17,10 @@ MAX_BODY = 64 * 1024 * 1024
 _PLACEHOLDER_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 )
+
+def _encode(payload: Any) -> bytes:
+    return dumps_results(payload).encode("utf-8")
+
 
 def create_app(backend: Backend, heartbeat_interval: float = 10.0) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
@@ -27,8 +31,8 @@ def create_app(backend: Backend, heartbeat_interval: float = 10.0) -> web.Applic
         loop = asyncio.get_running_loop()
         status, payload = await loop.run_in_executor(None, backend.handle,
                                                      dict(request.headers), body)
-        text = await loop.run_in_executor(None, json.dumps, payload)
-        return web.Response(status=status, text=text, content_type="application/json")
+        body = await loop.run_in_executor(None, _encode, payload)
+        return web.Response(status=status, body=body, content_type="application/json")
 
     async def widget(request: web.Request) -> web.Response:
         return web.Response(text="<html><body>ftrack local widget</body></html>",

@@ -138,7 +138,11 @@ class Backend:
 
     # -- batch ---------------------------------------------------------------------------
     def handle(self, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
-        """Process one POST /api request; return (HTTP status, JSON payload)."""
+        """Process one POST /api request; return (HTTP status, payload).
+
+        The payload may hold :class:`~._reads.RawJSON` items; serialise it with
+        :func:`~._reads.dumps_results`.
+        """
         lowered = {k.lower(): v for k, v in headers.items()}
         strict = lowered.get("ftrack-strict-api", "").strip().lower() in ("true", "1")
         options = lowered.get("ftrack-api-options", "").replace("=", ":").replace(" ", "")
@@ -265,7 +269,7 @@ def _search(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]
     entity_type = _field(op, "entity_type", str, "a string")
     if not isinstance(expression, str):
         raise ValidationError("Field 'expression' of 'search' must be a string.")
-    result = reader.query(expression if expression.strip() else entity_type)
+    result = reader.query(expression if expression.strip() else entity_type, allow_raw=False)
     terms = [t.lower() for t in op.get("terms") or [] if isinstance(t, str)]
     object_type_ids = [o for o in op.get("object_type_ids") or [] if isinstance(o, str)]
     context_id = op.get("context_id")

@@ -33,6 +33,18 @@ def key_from_values(t: EntityType, values: Sequence[Any]) -> str:
     return json.dumps([str(v) for v in values])
 
 
+class RawJSON(str):
+    """A result that is already JSON text (embedded verbatim in the response)."""
+
+
+def dumps_results(results: Any) -> str:
+    """Serialise a batch result list that may hold :class:`RawJSON` items."""
+    if isinstance(results, list) and any(isinstance(r, RawJSON) for r in results):
+        return "[" + ", ".join(r if isinstance(r, RawJSON) else json.dumps(r)
+                               for r in results) + "]"
+    return json.dumps(results)
+
+
 class Reader:
     """Runs queries and builds entity payloads for one request."""
 
@@ -43,15 +55,19 @@ class Reader:
         self._base_fields: Dict[str, List[Tuple[str, bool]]] = {}
 
     # -- query action ----------------------------------------------------------------
-    def query(self, expression: Any) -> Dict[str, Any]:
+    def query(self, expression: Any, allow_raw: bool = True) -> Any:
+        """Run a query; return the ``query`` result (a dict, or :class:`RawJSON`)."""
         q = parse(expression)
         if q.group_by or any(p.aggregate for p in q.projections):
             return self._grouped(q)
         compiler = Compiler(self.schema)
         from_sql, t = compiler.root(q)
         tree = self._tree(t, q)
-        columns = self._narrow_columns(t, tree)
-        if columns is None:
+        as_json = self._json_select(t, tree) if allow_raw else None
+        columns = None if as_json is not None else self._narrow_columns(t, tree)
+        if as_json is not None:
+            select = as_json
+        elif columns is None:
             select = "e.type, e.k, e.data"
         else:
             select = "e.type, e.k" + "".join(f", {col('e', name)}" for name, _b in columns)
@@ -66,7 +82,9 @@ class Reader:
             sql += " LIMIT -1 OFFSET :_offset"
         try:
             cursor = self.db.conn.execute(sql, params)
-            if columns is None:
+            if as_json is not None:
+                rows: List[Any] = [record[0] for record in cursor]
+            elif columns is None:
                 rows = [(ty, k, json.loads(d)) for ty, k, d in cursor]
             else:
                 rows = self._rows_from_columns(cursor, columns)
@@ -75,9 +93,59 @@ class Reader:
         more = q.limit is not None and len(rows) > q.limit
         if more:
             rows = rows[: q.limit]
+        next_offset = offset + len(rows) if more else None
+        if as_json is not None:
+            # Rows were serialised by SQLite; only the envelope is built here.
+            return RawJSON('{"action": "query", "data": [' + ", ".join(rows)
+                           + '], "metadata": {"next": {"offset": '
+                           + json.dumps(next_offset) + "}}}")
         data = self.project(rows, tree)
         return {"action": "query", "data": data,
-                "metadata": {"next": {"offset": offset + len(rows) if more else None}}}
+                "metadata": {"next": {"offset": next_offset}}}
+
+    def _json_select(self, t: EntityType, tree: Tree) -> Optional[str]:
+        """A ``json_object(...)`` select list when SQLite can serialise each row itself.
+
+        Used when only plain scalar attributes are projected and every queried type has
+        the same attributes; otherwise None (rows are built in Python).
+        """
+        if any(sub for sub in tree.values()):
+            return None
+        # Rows are of concrete (leaf) types; each must produce the same set of keys.
+        subtypes = [self.schema.types[s] for s in t.subtypes
+                    if len(self.schema.types[s].subtypes) == 1]
+        names: List[str] = []
+        key_sets = set()
+        for sub in subtypes:
+            own = (list(sub.primary_key) + list(sub.system_projections)
+                   + [c for c in sub.classifiers if c in sub.attributes] + list(tree))
+            key_sets.add(frozenset(own))
+            for name in own:
+                if name not in names:
+                    names.append(name)
+        if len(key_sets) != 1:
+            return None
+        if len(names) > 60:
+            return None
+        parts = ["'__entity_type__', e.type"]
+        for name in names:
+            attrs = [sub.attributes.get(name) for sub in subtypes]
+            first = attrs[0]
+            if first is None or name in _NEEDS_RECORD or any(
+                    a is None or a.kind != "scalar" or a.json_type != first.json_type
+                    or a.format != first.format for a in attrs):
+                return None
+            if first.json_type not in ("string", "integer", "number", "boolean"):
+                return None
+            value = col("e", name)
+            if first.is_datetime:
+                value = (f"CASE WHEN {value} IS NULL THEN NULL ELSE json_object('__type__', "
+                         f"'datetime', 'value', {value}) END")
+            elif first.json_type == "boolean":
+                value = (f"CASE json_type(e.data, '$.{name}') WHEN 'true' THEN json('true') "
+                         f"WHEN 'false' THEN json('false') END")
+            parts.append(f"'{name}', {value}")
+        return "json_object(" + ", ".join(parts) + ")"
 
     def _narrow_columns(self, t: EntityType, tree: Tree) -> Optional[List[Tuple[str, bool]]]:
         """Stored fields the root rows need, or None when the whole record is needed.
@@ -523,4 +591,4 @@ class Reader:
         return obj
 
 
-__all__ = ["Reader", "key_of", "key_from_values", "col"]
+__all__ = ["RawJSON", "Reader", "dumps_results", "key_of", "key_from_values", "col"]
