@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterator, Mapping, Optional
 __all__ = ["Event"]
 
 #: The keys an event carries, in their Python spelling.
-EVENT_KEYS = ("id", "topic", "data", "sent", "source", "target", "in_reply_to_event")
+EVENT_KEYS = ("id", "data", "topic", "sent", "source", "target", "in_reply_to_event")
 
 _WIRE_REPLY_KEY = "inReplyToEvent"
 
@@ -45,8 +45,8 @@ class Event(collections.abc.MutableMapping):
             raise TypeError("Event topic must be a string, not {0!r}.".format(topic))
         self._data: Dict[str, Any] = {
             "id": uuid.uuid4().hex if id is None else id,
-            "topic": topic,
             "data": {} if data is None else data,
+            "topic": topic,
             "sent": sent,
             "source": {} if source is None else source,
             "target": target,

@@ -77,7 +77,7 @@ class All(Expression):
 
     def __str__(self) -> str:
         return "<{0} [{1}]>".format(
-            type(self).__name__, ", ".join(str(e) for e in self._expressions)
+            type(self).__name__, " ".join(str(e) for e in self._expressions)
         )
 
     __repr__ = __str__
@@ -94,7 +94,7 @@ class Any(Expression):  # noqa: A001 - official name
 
     def __str__(self) -> str:
         return "<{0} [{1}]>".format(
-            type(self).__name__, ", ".join(str(e) for e in self._expressions)
+            type(self).__name__, " ".join(str(e) for e in self._expressions)
         )
 
     __repr__ = __str__

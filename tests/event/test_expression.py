@@ -82,7 +82,7 @@ def test_non_string_raises_type_error(parser):
 def test_structure_and_str(parser):
     expression = parser.parse("topic=a and not data.x>1 or id=z")
     assert str(expression) == (
-        "<Any [<All [<Condition topic=a>, <Not <Condition data.x>1>>]>, <Condition id=z>]>"
+        "<Any [<All [<Condition topic=a> <Not <Condition data.x>1>>]> <Condition id=z>]>"
     )
     assert isinstance(expression, Any)
 
