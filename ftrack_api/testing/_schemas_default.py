@@ -166,7 +166,10 @@ _STATUS_CHANGE = (
 
 
 def default_schemas() -> List[Dict[str, Any]]:
-    """Return a new list with every schema of the default set."""
+    """Return a new list with every schema of the default set.
+
+    This function is a data table (one ``_build`` call per type), hence its length.
+    """
     out: List[Dict[str, Any]] = [
         _build(
             "Context", _CONTEXT_COMMON, req="context_type id name", imm=_CONTEXT_IMM,
