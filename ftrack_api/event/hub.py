@@ -523,7 +523,7 @@ class EventHub:
         self._closing.clear()
         self.init_connection()
         thread = threading.Thread(
-            target=self._connect_with_retries, name="ftrack-event-hub-connect", daemon=True
+            target=self._connect_with_retries, name=self._thread_name("connect"), daemon=True
         )
         self._track(thread)
         thread.start()
@@ -584,6 +584,10 @@ class EventHub:
         self._join_threads()
         if not connected:
             raise EventHubConnectionError("Not currently connected.")
+
+    def _thread_name(self, role: str) -> str:
+        """``ftrack-event-hub-<role>-<first 8 characters of the hub id>``."""
+        return "ftrack-event-hub-{0}-{1}".format(role, self.id[:8])
 
     def _track(self, thread: threading.Thread) -> None:
         with self._lock:
@@ -658,6 +662,7 @@ class EventHub:
                 on_close=self._on_link_closed,
                 timeout=policy.timeout,
                 origin=self.get_server_url(),
+                name=self._thread_name("reader"),
             )
             with self._lock:
                 self._socket_opened = opened
@@ -701,7 +706,7 @@ class EventHub:
         with self._lock:
             self._attempt_wakeups = [done]
         self._raise_if_closing()
-        worker = threading.Thread(target=work, name="ftrack-event-hub-handshake", daemon=True)
+        worker = threading.Thread(target=work, name=self._thread_name("handshake"), daemon=True)
         with self._lock:
             self._handshakes = [t for t in self._handshakes if t.is_alive()] + [worker]
         worker.start()
@@ -911,7 +916,7 @@ class EventHub:
             return  # the attempt in progress reports the failure itself
         self.logger.warning("Lost connection to the event server (%s); reconnecting.", error)
         thread = threading.Thread(
-            target=self._connect_with_retries, name="ftrack-event-hub-reconnect", daemon=True
+            target=self._connect_with_retries, name=self._thread_name("reconnect"), daemon=True
         )
         self._track(thread)
         thread.start()

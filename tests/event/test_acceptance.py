@@ -20,8 +20,14 @@ class FastReconnectHub(EventHub):
     reconnect_policy = ReconnectPolicy(attempts=None, delay=0.2, timeout=10.0)
 
 
-def hub_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("ftrack-event-hub")]
+def hub_threads(hub=None):
+    """Live threads of *hub* (or of every hub)."""
+    suffix = "-" + hub.id[:8] if hub is not None else ""
+    return [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith("ftrack-event-hub") and t.name.endswith(suffix)
+    ]
 
 
 @pytest.fixture
@@ -235,12 +241,12 @@ def test_wait_returns_after_stop_from_another_thread(connected_sessions):
 def test_session_close_with_connected_hub(local_server):
     session = local_server.session(auto_connect_event_hub=True, schema_cache_path=False)
     assert session.event_hub.wait_until_connected(10)
-    assert hub_threads()
+    assert hub_threads(session.event_hub)  # at least the reader
     closer = threading.Thread(target=session.close)
     closer.start()
     closer.join(2.0)
     assert not closer.is_alive()
-    assert hub_threads() == []
+    assert hub_threads(session.event_hub) == []
     assert not session.event_hub.connected
 
 

@@ -13,8 +13,14 @@ from ftrack_api.exception import EventHubConnectionError
 from .conftest import API_USER, FAST_POLICY, BrokerServer, Collector, free_port
 
 
-def hub_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("ftrack-event-hub")]
+def hub_threads(hub=None):
+    """Live threads of *hub* (or of every hub)."""
+    suffix = "-" + hub.id[:8] if hub is not None else ""
+    return [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith("ftrack-event-hub") and t.name.endswith(suffix)
+    ]
 
 
 def test_connect_and_disconnect(hubs):
@@ -27,7 +33,7 @@ def test_connect_and_disconnect(hubs):
     assert hub.get_subscriber_by_identifier(hub.id) is not None  # reply subscriber
     hub.disconnect()
     assert not hub.connected
-    assert hub_threads() == []
+    assert hub_threads(hub) == []
     with pytest.raises(EventHubConnectionError, match="Not currently connected"):
         hub.disconnect()
 
@@ -248,7 +254,7 @@ def test_connect_in_background_and_close(broker_server):
     hub.disconnect()
     thread.join(2)
     assert not thread.is_alive()
-    assert hub_threads() == []
+    assert hub_threads(hub) == []
 
 
 def test_background_connect_gives_up_and_reports():
@@ -281,7 +287,7 @@ def test_disconnect_stops_background_attempts():
         hub.disconnect()
     thread.join(2)
     assert not thread.is_alive()
-    assert hub_threads() == []
+    assert hub_threads(hub) == []
 
 
 def test_reconnect_restores_subscriptions_and_flushes_queue():
@@ -371,7 +377,7 @@ def test_silent_link_is_detected_and_replaced():
         hub.stop_waiting()
         waiter.join(2)
         hub.disconnect()
-        assert hub_threads() == []
+        assert hub_threads(hub) == []
 
 
 def test_failed_connect_leaves_hub_disconnected():
