@@ -2,7 +2,7 @@
 
 Threads (all daemons, all joined by :meth:`EventHub.disconnect`):
 
-* the *reader* thread of the current websocket (``ftrack-event-hub-reader``)
+* the *reader* thread of the current websocket (``ftrack-event-hub-reader-<id>``)
   decodes frames, answers heartbeats, resolves acks and queues received
   events;
 * the *connect* thread started by :meth:`EventHub.connect_in_background` and
