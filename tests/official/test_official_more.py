@@ -78,3 +78,13 @@ def test_events_are_routed_by_target(report) -> None:
     assert values["replies"] == [{"pong": True}]
     # 1 targeted another application; 2 targeted the listener; 3 had no target.
     assert values["received"] == [2, 3]
+
+
+def test_composite_key_populate_and_deep_projections(report) -> None:
+    values = report.step("composite_populate_and_deep_projections")
+    assert values["populated_values"] == [10, 11, 12]
+    # protocol.md §5.3: the official client writes '"C1"and' for composite keys.
+    assert values["populate_quirk"] is True
+    assert values["deep_components"] == ["geo"]
+    assert values["deep_task"] == ["b_task"]
+    assert values["ordered"] == ["a_task", "b_task", "c_task"]

@@ -17,7 +17,8 @@ import ftrack_api.event.base
 import ftrack_api.exception
 import ftrack_api.symbol
 
-from official_scenario import error_name, fixture_data, main, new_session, new_shot, task_type
+from official_scenario import (SENT, error_name, expressions_since, fixture_data, main,
+                               new_session, new_shot, task_type)
 
 STEPS = []
 
@@ -212,6 +213,66 @@ def targeted_event_routing():
     result = {"replies": replies, "received": sorted(received)}
     listener.close()
     sender.close()
+    return result
+
+
+@step
+def composite_populate_and_deep_projections():
+    session = new_session()
+    shot = new_shot(session, "sh_deep")
+    kind = task_type(session)
+    tasks = [session.create("Task", {"name": name, "parent": shot, "type": kind})
+             for name in ("b_task", "a_task", "c_task")]
+    asset = session.create("Asset", {"name": "deep_asset", "parent": shot,
+                                     "type": session.query('AssetType where short is "geo"')
+                                     .one()})
+    version = session.create("AssetVersion", {"asset": asset, "task": tasks[0]})
+    session.commit()
+    directory = tempfile.mkdtemp(prefix="official-deep-")
+    path = os.path.join(directory, "geo.abc")
+    with open(path, "w") as handle:
+        handle.write("geo")
+    version.create_component(path, data={"name": "geo"},
+                             location=session.get("Location",
+                                                  ftrack_api.symbol.UNMANAGED_LOCATION_ID))
+    session.commit()
+    configuration = session.create("CustomAttributeConfiguration", {
+        "entity_type": "task", "object_type_id": "11c137c0-ee7e-4f9c-91c5-8c77cec22b2c",
+        "type": session.query('CustomAttributeType where name is "number"').one(),
+        "key": "deep_number", "label": "deep", "config": '{"isdecimal": false}', "default": 7,
+    })
+    session.commit()
+    task_ids = [t["id"] for t in tasks]
+    session.close()
+    session = new_session()
+    for number, task_id in enumerate(task_ids):
+        session.get("Task", task_id)["custom_attributes"]["deep_number"] = 10 + number
+    session.commit()
+    session.close()
+
+    fresh = new_session()
+    values = fresh.query(
+        'select configuration_id, entity_id from ContextCustomAttributeValue where '
+        'configuration_id is "{0}" and entity_id in ({1})'.format(
+            configuration["id"], ", ".join('"{0}"'.format(i) for i in task_ids))).all()
+    mark = len(SENT)
+    fresh.populate(values, "value")
+    populate_expressions = expressions_since(mark)
+    deep = fresh.query(
+        'select assets.versions.components.name, assets.versions.task.name from Shot '
+        'where id is "{0}"'.format(shot["id"])).one()
+    ordered = fresh.query(
+        'select name from Task where parent.id is "{0}" order by parent.name desc, '
+        'name ascending'.format(shot["id"])).all()
+    result = {
+        "populated_values": sorted(v["value"] for v in values),
+        "populate_quirk": bool(populate_expressions) and '"and ' in populate_expressions[0],
+        "deep_components": [c["name"] for a in deep["assets"] for v in a["versions"]
+                            for c in v["components"]],
+        "deep_task": [v["task"]["name"] for a in deep["assets"] for v in a["versions"]],
+        "ordered": [t["name"] for t in ordered],
+    }
+    fresh.close()
     return result
 
 
