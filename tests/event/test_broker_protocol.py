@@ -243,3 +243,29 @@ def test_a_connection_that_stops_reading_is_dropped(monkeypatch):
                     raise websocket.WebSocketConnectionClosedException("closed")
                 received.append(frame)
         assert len(received) <= 5  # the queue's worth at most, then the socket closed
+
+
+def test_javascript_client_style_session(server):
+    """Query-string credentials, no acks, ``2::`` heartbeat replies (the JS client)."""
+    credentials = {"api_user": server.api_user, "api_key": server.api_key}
+    response = handshake(server, params=credentials)
+    sid = response.text.split(":")[0]
+    ws = websocket.create_connection(
+        "ws://127.0.0.1:{0}/socket.io/1/websocket/{1}?api_user={2}&api_key={3}".format(
+            server.port, sid, server.api_user, server.api_key
+        ),
+        timeout=10,
+    )
+    client = RawClient(ws)
+    assert ws.recv() == "1::"
+    subscriber = {"id": "js-uuid-with-dashes", "applicationId": "ftrack.api.javascript"}
+    client.publish(
+        {"topic": "ftrack.meta.subscribe", "data": {"subscriber": subscriber, "subscription": "topic=js.*"}},
+        ack=False,
+    )
+    client.publish({"topic": "js.hello", "id": "j1", "data": {}, "source": {"id": "js"}}, ack=False)
+    event = client.expect_event()
+    assert event["id"] == "j1" and event["source"] == {"id": "js"}
+    assert client.recv(skip_heartbeats=False) == "2::"
+    ws.send("2::")
+    client.close()
