@@ -36,7 +36,7 @@ def run(script, server, cache_dir):
 
 
 @pytest.mark.parametrize(
-    "script", ["official_scenario.py", "official_extended.py", "official_robustness.py"]
+    "script", ["official_scenario.py", "official_extended.py", "official_robustness.py", "official_more.py"]
 )
 def test_official_scenario_runs_on_this_client(script, local_server, tmp_path):
     if not (SCENARIOS / script).exists():
