@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import collections.abc
 import re
+import threading
 from typing import Any, List, Optional
 
 import ftrack_api.exception
@@ -26,6 +27,8 @@ class QueryResult(collections.abc.Sequence):
             raise ValueError("page_size must be a positive integer, not {0!r}.".format(page_size))
         self._session = session
         self._results: List[Any] = []
+        # Several threads may page through one result: fetch one page at a time.
+        self._fetch_lock = threading.Lock()
         expression, self._offset = self._extract(self.OFFSET_EXPRESSION, expression)
         expression, self._limit = self._extract(self.LIMIT_EXPRESSION, expression)
         self._expression = expression.strip()
@@ -48,7 +51,14 @@ class QueryResult(collections.abc.Sequence):
     def __repr__(self) -> str:
         return "<{0} {1!r} ({2} loaded)>".format(type(self).__name__, self._expression, len(self._results))
 
-    def _fetch_more(self) -> None:
+    def _fetch_more(self, needed: Optional[int] = None) -> None:
+        """Fetch the next page, unless *needed* rows are already loaded meanwhile."""
+        with self._fetch_lock:
+            if needed is not None and len(self._results) >= needed:
+                return
+            self._fetch_page()
+
+    def _fetch_page(self) -> None:
         if self._next_offset is None:
             return
         page_size = self._page_size
@@ -61,14 +71,15 @@ class QueryResult(collections.abc.Sequence):
             page_size = min(page_size, remaining)
         expression = "{0} offset {1} limit {2}".format(self._expression, self._next_offset, page_size)
         records, metadata = self._session._query(expression)
-        self._results.extend(records)
         next_offset = ((metadata or {}).get("next") or {}).get("offset")
         if next_offset is not None and not records:
             next_offset = None
+        if self._limit is not None and len(self._results) + len(records) >= self._limit:
+            records = records[: self._limit - len(self._results)]
+            next_offset = None
+        # Readers outside the lock only ever see complete, trimmed pages.
+        self._results.extend(records)
         self._next_offset = next_offset
-        if self._limit is not None and len(self._results) >= self._limit:
-            del self._results[self._limit:]
-            self._next_offset = None
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
@@ -77,13 +88,13 @@ class QueryResult(collections.abc.Sequence):
                 self._fetch_all()
             else:
                 while len(self._results) < stop and self._next_offset is not None:
-                    self._fetch_more()
+                    self._fetch_more(stop)
             return self._results[index]
         if index < 0:
             self._fetch_all()
         else:
             while index >= len(self._results) and self._next_offset is not None:
-                self._fetch_more()
+                self._fetch_more(index + 1)
         return self._results[index]
 
     def _fetch_all(self) -> None:
@@ -100,7 +111,7 @@ class QueryResult(collections.abc.Sequence):
             while index >= len(self._results):
                 if self._next_offset is None:
                     return
-                self._fetch_more()
+                self._fetch_more(index + 1)
             yield self._results[index]
             index += 1
 
