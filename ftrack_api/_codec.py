@@ -172,14 +172,22 @@ class Encoder(object):
         return data
 
 
+#: Types that need no conversion (checked by exact type: fast, no ABC machinery).
+PLAIN_TYPES = frozenset([str, int, float, bool, type(None), dict, list])
+
+
 def reference_values(entity_data: Any) -> Dict[str, Any]:
     """Replace entities by references and collections by lists of references."""
     import ftrack_api.collection
     import ftrack_api.entity.base
 
     Entity = ftrack_api.entity.base.Entity
+    plain = PLAIN_TYPES
     result: Dict[str, Any] = {}
     for name, value in entity_data.items():
+        if type(value) in plain:
+            result[name] = value
+            continue
         if value is NOT_SET:
             continue
         if isinstance(value, Entity):

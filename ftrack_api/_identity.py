@@ -197,8 +197,11 @@ class _IdentityMap(object):
         return attached
 
     def _refers_detached(self, entity: Any) -> bool:
+        plain = _codec.PLAIN_TYPES
         for storage in (entity._local, entity._remote):
             for value in storage.values():
+                if type(value) in plain:
+                    continue
                 if isinstance(value, ftrack_api.entity.base.Entity) and not self._is_attached(value):
                     return True
                 if isinstance(value, ftrack_api.collection.Collection):

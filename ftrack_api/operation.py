@@ -17,6 +17,15 @@ __all__ = [
 ]
 
 
+_IMMUTABLE = frozenset([str, int, float, bool, type(None), bytes, tuple])
+
+
+def _copy(value: Any) -> Any:
+    if type(value) in _IMMUTABLE:
+        return value
+    return copy.copy(value)
+
+
 def _state_key(entity_type: str, entity_key: Mapping[str, Any]) -> Tuple[str, Tuple[str, ...]]:
     return (entity_type, tuple(str(value) for value in entity_key.values()))
 
@@ -114,7 +123,7 @@ class CreateEntityOperation(Operation):
     def __init__(self, entity_type: str, entity_key: Mapping[str, Any], entity_data: Mapping[str, Any]) -> None:
         self.entity_type = entity_type
         self.entity_key = entity_key
-        self.entity_data = {name: copy.copy(value) for name, value in entity_data.items()}
+        self.entity_data = {name: _copy(value) for name, value in entity_data.items()}
 
     def __repr__(self) -> str:
         return "<CreateEntityOperation {0} {1}>".format(self.entity_type, dict(self.entity_key))
@@ -136,8 +145,8 @@ class UpdateEntityOperation(Operation):
         self.entity_type = entity_type
         self.entity_key = entity_key
         self.attribute_name = attribute_name
-        self.old_value = copy.copy(old_value)
-        self.new_value = copy.copy(new_value)
+        self.old_value = _copy(old_value)
+        self.new_value = _copy(new_value)
 
     def __repr__(self) -> str:
         return "<UpdateEntityOperation {0} {1} {2}>".format(
