@@ -156,7 +156,8 @@ def test_task_status_change_produces_one_update(connected_sessions, pump):
 
     task["status"] = new_status
     writer.commit()
-    writer.event_hub.publish(Event("test.update-end"))
+    assert updates.wait_for(1)
+    writer.event_hub.publish(Event("test.update-end"))  # anything extra would arrive first
     assert end.wait_for(1)
     assert len(updates.events) == 1
     (entity,) = updates.events[0]["data"]["entities"]
