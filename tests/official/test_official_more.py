@@ -88,3 +88,17 @@ def test_composite_key_populate_and_deep_projections(report) -> None:
     assert values["deep_components"] == ["geo"]
     assert values["deep_task"] == ["b_task"]
     assert values["ordered"] == ["a_task", "b_task", "c_task"]
+
+
+def test_issue_acceptance_cases_through_the_official_client(report) -> None:
+    values = report.step("acceptance_cases")
+    assert values["raw_names"] == ["t7", "t6", "t5"]
+    assert values["raw_next_offset"] == 5
+    assert values["paged_names"] == ["t7", "t6", "t5"]
+    # t0..t9 cycle through In Progress, On Hold, Approved.
+    assert values["in_statuses"] == ["t0", "t1", "t3", "t4", "t6", "t7", "t9"]
+    assert values["no_children"] == ["sh020"]
+    assert values["typed_types"] == [["Sequence", "sq010"], ["Shot", "sh010"],
+                                     ["Shot", "sh020"], ["Task", "t0"]]
+    assert values["versions"] == [1, 2]
+    assert values["minimal_status"] == "Not started"

@@ -276,5 +276,63 @@ def composite_populate_and_deep_projections():
     return result
 
 
+@step
+def acceptance_cases():
+    """The acceptance cases of the local-server issue, through the official client."""
+    session = new_session()
+    schema = session.query('ProjectSchema where name is "VFX Scheme"').one()
+    project = session.create("Project", {"name": "p1", "full_name": "p1",
+                                         "project_schema": schema})
+    sequence = session.create("Sequence", {"name": "sq010", "parent": project})
+    shot = session.create("Shot", {"name": "sh010", "parent": sequence})
+    empty_shot = session.create("Shot", {"name": "sh020", "parent": sequence})
+    kind = task_type(session)
+    statuses = {name: session.query('Status where name is "{0}"'.format(name)).one()
+                for name in ("In Progress", "On Hold", "Approved")}
+    cycle = ["In Progress", "On Hold", "Approved"]
+    for index in range(10):
+        session.create("Task", {"name": "t{0}".format(index), "parent": shot, "type": kind,
+                                "status": statuses[cycle[index % 3]]})
+    asset = session.create("Asset", {"name": "A", "parent": shot,
+                                     "type": session.query('AssetType where short is "geo"')
+                                     .one()})
+    for _ in range(2):
+        session.create("AssetVersion", {"asset": asset})
+    session.commit()
+    in_project = 'project_id is "{0}"'.format(project["id"])
+
+    raw = session.call([{"action": "query", "expression":
+                         "select name from Task where {0} order by name descending "
+                         "offset 2 limit 3".format(in_project)}])[0]
+    paged = session.query("select name from Task where {0} order by name descending "
+                          "offset 2 limit 3".format(in_project)).all()
+    in_statuses = session.query(
+        'Task where parent.name is "sh010" and status.name in ("In Progress", "On Hold") '
+        'and {0}'.format(in_project)).all()
+    no_children = session.query('Shot where not children any () and {0}'.format(
+        in_project)).all()
+    typed = session.query('TypedContext where project.name is "p1"').all()
+    versions = session.query('select versions.version from Asset where id is "{0}"'.format(
+        asset["id"])).one()
+    minimal = session.create("Task", {"name": "minimal", "parent": shot, "type": kind})
+    session.commit()
+    minimal_id = minimal["id"]
+    session.close()
+    fresh = new_session()
+    result = {
+        "raw_names": [row["name"] for row in raw["data"]],
+        "raw_next_offset": raw["metadata"]["next"]["offset"],
+        "paged_names": [task["name"] for task in paged],
+        "in_statuses": sorted(task["name"] for task in in_statuses),
+        "no_children": [s["name"] for s in no_children],
+        "typed_types": sorted({(e.entity_type, e["name"]) for e in typed
+                               if e["name"] in ("sq010", "sh010", "sh020", "t0")}),
+        "versions": sorted(v["version"] for v in versions["versions"]),
+        "minimal_status": fresh.get("Task", minimal_id)["status"]["name"],
+    }
+    fresh.close()
+    return result
+
+
 if __name__ == "__main__":
     sys.exit(main(STEPS))
