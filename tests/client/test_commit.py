@@ -174,19 +174,22 @@ def test_two_thousand_creates_split_into_requests(tmp_path):
 def test_rejected_commit_then_rollback(session, project, new_session):
     project_entity, sequence = project
     loaded_name = sequence["name"]
+    loaded_full_name = project_entity["full_name"]
     good = session.create("Shot", {"name": "ok", "parent": sequence})
-    bad = session.create("Shot", {"name": "bad", "parent": sequence, "id": good["id"] + "-x"})
-    bad["parent_id"] = "not-a-real-parent"
-    bad_key = session._identity_key("Shot", (bad["id"],))
+    ghost = session.types["Task"](session, {"id": str(uuid.uuid4())}, reconstructing=True)
+    bad = session.create("Task", {"name": "bad", "parent": ghost})
+    project_entity["full_name"] = "rejected change"
+    keys = [session._identity_key(e.entity_type, e._key_values()) for e in (good, bad)]
     with pytest.raises(ftrack_api.exception.ServerError):
-        session.create("Task", {"name": "x", "parent": session.types["Task"](session, {"id": str(uuid.uuid4())}, reconstructing=True)})
         session.commit()
     assert len(session.recorded_operations) > 0
     session.rollback()
     assert len(session.recorded_operations) == 0
-    assert session._identity.get(bad_key) is None
-    assert session.get("Shot", good["id"]) is None
+    assert all(session._identity.get(key) is None for key in keys)
+    assert session.created == [] and session.modified == []
     assert sequence["name"] == loaded_name
+    assert project_entity["full_name"] == loaded_full_name
+    assert session.get("Shot", good["id"]) is None  # the server kept nothing either
     shot = session.create("Shot", {"name": "after", "parent": sequence})
     session.commit()
     assert new_session().get("Shot", shot["id"])["name"] == "after"
