@@ -91,6 +91,15 @@ def _official_venv_python() -> pathlib.Path:
     marker = root / f".ftrack-python-api-{OFFICIAL_VERSION}"
     if marker.exists() and python.exists():
         return python
+    if python.exists():
+        probe = subprocess.run(
+            [str(python), "-c", "import importlib.metadata as m; print(m.version('ftrack-python-api'))"],
+            capture_output=True,
+            text=True,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == OFFICIAL_VERSION:
+            marker.write_text(OFFICIAL_VERSION)
+            return python
     venv.EnvBuilder(with_pip=True, clear=True).create(root)
     subprocess.run(
         [str(python), "-m", "pip", "install", "-q", f"ftrack-python-api=={OFFICIAL_VERSION}"],
