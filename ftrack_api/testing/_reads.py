@@ -167,6 +167,8 @@ class Reader:
                 attr = sub.attributes.get(name)
                 if attr is None:
                     continue
+                if attr.kind == "opaque":
+                    return None
                 if attr.kind == "scalar":
                     if attr.json_type in ("variable", "object"):
                         return None
@@ -315,7 +317,7 @@ class Reader:
         t = self.schema.types[type_id]
         obj = self.base_object(type_id, data)
         for name, attr in t.attributes.items():
-            if attr.kind == "scalar" and name in data and name not in t.computed:
+            if attr.kind in ("scalar", "opaque") and name in data and name not in t.computed:
                 obj[name] = self.encode(t, name, data[name])
         return obj
 
@@ -353,6 +355,9 @@ class Reader:
             elif kind == "scalar":
                 for (_t, k, data), obj in zip(sel_rows, sel_objs):
                     obj[name] = self._scalar(t, name, k, data)
+            elif kind == "opaque":
+                for (_t, _k, data), obj in zip(sel_rows, sel_objs):
+                    obj[name] = data.get(name)
             elif kind == "reference":
                 self._fill_reference(t, name, sub, sel_rows, sel_objs)
             elif kind in ("collection", "mapped"):
@@ -455,8 +460,9 @@ class Reader:
                 links = self.db.find_in(through.family, rel.source_fk, owner_keys)
                 members = self.db.get_many(target.family, [l[2].get(rel.target_fk) for l in links])
                 for link in links:
+                    # Link members are not narrowed by type: a task list holds any context.
                     member = members.get(link[2].get(rel.target_fk))
-                    if member is not None and member[0] in allowed:
+                    if member is not None:
                         groups.setdefault(link[2].get(rel.source_fk), []).append(member)
             elif isinstance(rel, Computed):
                 for _t, k, data in rows:

@@ -38,7 +38,7 @@ _EXPLICIT_FK: Dict[Tuple[str, str], str] = {
     ("SchemaStatus", "task_status"): "status_id",
     ("SchemaType", "task_type"): "type_id",
     ("ReviewSessionObject", "asset_version"): "version_id",
-    ("ReviewSessionObjectStatus", "invitee"): "invitee_id",
+    ("ReviewSessionObjectStatus", "invitee"): "review_session_invitee_id",
 }
 
 

@@ -7,10 +7,11 @@ dicts in the format of ``query_schemas``.
 
 Property notation (space separated tokens):
 
-* ``name:TYPE[=JSON_DEFAULT][@alias]`` scalar (``~`` stands for a space in defaults); TYPE is one of ``str``, ``num``,
-  ``int``, ``bool``, ``datetime``, ``any``, ``obj``, ``json``.
+* ``name:TYPE[=JSON_DEFAULT][@alias]`` scalar; TYPE is one of ``str``, ``num``, ``int``,
+  ``bool``, ``datetime``, ``any``, ``obj``, ``json`` (``~`` stands for a space in defaults).
 * ``name->Type[@alias]`` scalar reference.
 * ``name[Type][@alias]`` collection, ``name{Type}[@alias]`` key/value collection.
+* ``name:?[@alias]`` a property with neither type nor reference (``User.user_type_id``).
 """
 from __future__ import annotations
 
@@ -57,6 +58,8 @@ def _parse_props(spec: str) -> Dict[str, Dict[str, Any]]:
             prop = {"type": "mapped_array", "items": {"$ref": ref}}
             if ref == "Metadata" or ref.endswith("CustomAttributeValue"):
                 prop["key_value_attributes"] = {"key": "key", "value": "value"}
+        elif token.endswith(":?"):
+            name, prop = token[:-2], {}
         else:
             name, rest = token.split(":", 1)
             default: Any = None
@@ -112,7 +115,7 @@ def _build(
 _CA_LINKS = ""  # custom attribute link collections are not modelled by default.
 
 _CONTEXT_COMMON = (
-    "_link:str@_api_link link:str@_api_link allocations[Appointment]@context_allocations "
+    "project_id:str _link:str@_api_link link:str@_api_link allocations[Appointment]@context_allocations "
     "appointments[Appointment]@context_appointments assets[Asset] "
     "assignments[Appointment]@context_assignments children[Context] context_type:str "
     "created_at:datetime created_by->User@createdBy created_by_id:str@created_by "
@@ -160,7 +163,7 @@ _RESOURCE_COMMON = (
 )
 
 _STATUS_CHANGE = (
-    "date:datetime from_status->Status from_status_id:str id:str=\"{uid}\"@tracid parent_id:str "
+    "date:datetime from_status->Status from_status_id:str id:str@tracid parent_id:str "
     "parent_type:str status->Status status_id:str user->User user_id:str@userid"
 )
 
@@ -198,8 +201,8 @@ def default_schemas() -> List[Dict[str, Any]]:
         "Sequence": "object_type_id object_type type_id type bid start_date end_date status_id status",
         "Episode": "object_type_id object_type type_id type bid start_date end_date status_id status",
         "Folder": "object_type_id object_type type_id type bid start_date end_date status_id status",
-        "AssetBuild": "object_type_id object_type",
-        "Milestone": "object_type_id object_type",
+        "AssetBuild": "object_type_id object_type bid start_date end_date",
+        "Milestone": "object_type_id object_type start_date",
     }
     for name, object_type_id in OBJECT_TYPE_IDS.items():
         props = (
@@ -279,7 +282,8 @@ def default_schemas() -> List[Dict[str, Any]]:
                "is_totp_enabled:bool@totp_enabled last_name:str@lastname memberships[Membership] "
                'metadata{Metadata}@meta require_details_update:bool resource_type:str="user" '
                "thumbnail->Component thumbnail_id:str@thumbid thumbnail_url:obj timelogs[Timelog] "
-               "user_security_roles[UserSecurityRole] user_type->UserType user_type_id:str username:str",
+               "user_security_roles[UserSecurityRole]@userRoles user_type->UserType@type "
+               "user_type_id:?@typeid username:str",
                req="username is_active resource_type id", imm="resource_type thumbnail_url id",
                comp="thumbnail_url", sp="resource_type"),
         _build("Group", _RESOURCE_COMMON
@@ -289,9 +293,13 @@ def default_schemas() -> List[Dict[str, Any]]:
         _build("Membership", 'group->Group group_id:str id:str="{uid}" user->User user_id:str',
                req="group_id user_id id"),
         _build("UserType", 'id:str="{uid}"@typeid name:str', imm="id name"),
-        _build("UserSecurityRole", 'id:str="{uid}" is_all_projects:bool=false user->User user_id:str '
-               "security_role->SecurityRole security_role_id:str", req="id"),
-        _build("SecurityRole", 'id:str="{uid}" name:str type:str', alias="Auth_Role"),
+        _build("UserSecurityRole", 'id:str="{uid}" is_all_open_projects:bool@isallprojects '
+               "is_all_projects:bool@isallprojects user->User user_id:str@userid "
+               "security_role->SecurityRole@role security_role_id:str@roleid",
+               dp="id user_id security_role_id", alias="Auth_UserRole"),
+        _build("SecurityRole", 'id:str="{uid}"@roleid name:str type:str@typeid '
+               "user_security_roles[UserSecurityRole]@userRoles", dp="id name",
+               alias="Auth_Role"),
         _build("Manager", 'context->Context context_id:str id:str="{uid}"@managerid '
                "type->ManagerType type_id:str@typeid user->User user_id:str@userid"),
         _build("ManagerType", 'id:str="{uid}"@typeid name:str'),
@@ -314,8 +322,8 @@ def default_schemas() -> List[Dict[str, Any]]:
         _build("Recipient", "note->Note note_id:str recipient->Resource resource_id:str "
                "text_mentioned:str user->User", pk="note_id resource_id",
                req="note_id resource_id", imm="note_id resource_id", dp="note_id resource_id"),
-        _build("Status", 'color:str id:str="{uid}"@statusid is_active:bool=true@isactive name:str '
-               "sort:int=0 state->State tasks[Task]", req="id is_active",
+        _build("Status", 'color:str id:str="{uid}"@statusid is_active:bool@isactive name:str '
+               "sort:int=0 state->State@statustype tasks[Task]", req="id is_active",
                alias="TaskStatus"),
         _build("State", 'id:str="{uid}"@typeid name:str short:str', alias="StatusType"),
         _build("Type", 'color:str="#510100" id:str="{uid}"@typeid is_billable:bool=true@isbillable '
@@ -396,10 +404,13 @@ def default_schemas() -> List[Dict[str, Any]]:
                alias="Variable_Value"),
     ]
     for owner in ("Context", "Asset", "AssetVersion", "User", "List", "ListObject"):
+        system = "entity_id key _casted_value"
+        if owner not in ("User", "ListObject"):
+            system += " project_id"
         out.append(_build(
             f"{owner}CustomAttributeValue", _CAV, pk="configuration_id entity_id",
             req="configuration_id entity_id", imm="configuration_id entity_id",
-            dp="configuration_id entity_id key", sp="entity_id key _casted_value project_id",
+            dp="configuration_id entity_id key", sp=system,
         ))
     out += [
         _build("Timelog", 'comment:str="" context->Context context_id:str duration:num '
@@ -409,17 +420,20 @@ def default_schemas() -> List[Dict[str, Any]]:
                "start:datetime user->User user_id:str", req="comment start user_id id"),
         _build("Appointment", 'context->Context context_id:str id:str="{uid}" resource->Resource '
                "resource_id:str type:str", req="id type resource_id context_id"),
-        _build("CalendarEvent", 'id:str="{uid}" name:str project->Project project_id:str '
-               "start:datetime end:datetime"),
+        _build("CalendarEvent", "created_at:datetime created_by->User@createdBy "
+               'created_by_id:str@created_by effort:num end:datetime estimate:num everyone:bool '
+               'forecast:bool id:str="{uid}" leave:bool metadata{Metadata}@meta name:str="" '
+               "project->Project project_id:str start:datetime type->Type type_id:str",
+               req="name start end id", dp="id start end", sp="project_id"),
         _build("Job", 'created_at:datetime data:json finished_at:datetime id:str="{uid}"@jobid '
                'job_components[JobComponent] status:str="queued" type:str="api_job" user->User '
                "user_id:str@userid", req="id status type", imm="id type"),
         _build("List", _LIST + ' system_type:str="task"@entity', req="id is_open category_id project_id",
                sp="showid"),
-        _build("TypedContextList", _LIST + ' items[TypedContext] system_type:str="task"@entity',
+        _build("TypedContextList", _LIST + ' items[Task]@_task_items system_type:str="task"@entity',
                req="id is_open category_id project_id", imm="type id", sp="showid",
                alias={"id": "List", "classifiers": {"entity": "task"}}),
-        _build("AssetVersionList", _LIST + ' items[AssetVersion] system_type:str="assetversion"@entity',
+        _build("AssetVersionList", _LIST + ' items[AssetVersion]@_asset_version_items system_type:str="assetversion"@entity',
                req="id is_open category_id project_id", imm="type id", sp="showid",
                alias={"id": "List", "classifiers": {"entity": "assetversion"}}),
         _build("ListCategory", 'id:str="{uid}"@typeid lists[List] name:str', alias="ListType"),
@@ -447,9 +461,10 @@ def default_schemas() -> List[Dict[str, Any]]:
                req="name description version version_id review_session_id id created_at sort_order",
                sp="review_session_id"),
         _build("ReviewSessionObjectStatus", 'created_at:datetime id:str="{uid}" '
-               "invitee->ReviewSessionInvitee invitee_id:str "
-               "review_session_object->ReviewSessionObject review_session_object_id:str "
-               "status:str", req="id"),
+               "invitee->ReviewSessionInvitee review_session_invitee_id:str "
+               "review_session_object->ReviewSessionObject@reviewSessionObject "
+               "review_session_object_id:str status:str", req="id created_at",
+               sp="review_session_object_id"),
         _build("ReviewSessionInvitee", "created_at:datetime created_by->User "
                "created_by_id:str@created_by created_from_shared_url:bool email:str "
                'id:str="{uid}" last_sent_at:datetime name:str review_session->ReviewSession '

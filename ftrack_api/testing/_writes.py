@@ -130,6 +130,8 @@ class Writer:
             attr = t.attributes.get(name)
             if row.get(name) is None and attr is not None and attr.json_type == "integer":
                 row[name] = self._next_integer(t, name)
+            elif row.get(name) is None and name == "id" and len(t.primary_key) == 1:
+                row[name] = str(uuid.uuid4())  # an ``id`` without a ``{uid}`` default
         self._check_required(t, row)
         key = key_of(t, row)
         if key is None:

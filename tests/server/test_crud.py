@@ -194,6 +194,8 @@ def test_user_create_fills_flags(api: Api) -> None:
                       last_name="last", is_active=False)
     assert user["is_active"] is False and user["resource_type"] == "user"
     assert user["is_otp_enabled"] is False and user["require_details_update"] is False
+    seeded = api.rows(f'select user_type_id from User where username is "{api.server.api_user}"')
+    assert seeded[0]["user_type_id"] == "ac9fa5aa-4361-11e0-b7cc-0019bb4983d8"
 
 
 def test_object_type_change_is_refused_by_concrete_type(api: Api, shot) -> None:
