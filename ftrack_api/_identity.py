@@ -16,6 +16,8 @@ import ftrack_api.exception
 
 
 _ENTITY_INIT = ftrack_api.entity.base.Entity.__init__
+_COLLECTION = ftrack_api.collection.Collection
+_COLLECTION_ATTRIBUTE = ftrack_api.attribute.AbstractCollectionAttribute
 
 
 def _new_reconstructed(cls: Any, session: Any) -> Any:
@@ -105,24 +107,36 @@ class _IdentityMap(object):
         cls = self.types.get(entity_type)
         if cls is None:
             raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
+        names = cls.primary_key_attributes
         try:
-            values = tuple([str(row[name]) for name in cls.primary_key_attributes])
+            if len(names) == 1:
+                value = row[names[0]]
+                values: Any = (value if value.__class__ is str else str(value),)
+            else:
+                values = tuple([str(row[name]) for name in names])
         except KeyError as error:
             raise ftrack_api.exception.ServerError(
                 "Server returned a {0} without its primary key {1}.".format(entity_type, error)
             ) from None
-        key = self._identity_key(entity_type, values)
+        if self._fast_keys:
+            # Same text as str((entity_type, [values...])), built in one step.
+            key: Any = ("(%r, [%r])" % (entity_type, values[0])) if len(values) == 1 else str(
+                (entity_type, list(values))
+            )
+        else:
+            key = self.cache_key_maker.key((entity_type, list(values)))
         entity = merged.get(key)
         new = False
         if entity is None:
-            entity = self._cache_lookup(key)
+            entity = self._identity.get(key)
+            if entity is None and not self._single_layer:
+                entity = self._cache_lookup(key)
             if entity is None:
                 entity = _new_reconstructed(cls, self)
                 new = True
             merged[key] = entity
         by_name = cls.attributes._by_name
         remote = entity._remote
-        Collection = ftrack_api.collection.Collection
         for name, value in row.items():
             attribute = by_name.get(name)
             if attribute is None:
@@ -133,8 +147,8 @@ class _IdentityMap(object):
                     value = self._merge_row(value, merged)
                 elif "__type__" in value:
                     value = _codec.decode_value(self, value, self._detached_entity)
-            elif kind is list and isinstance(attribute, ftrack_api.attribute.AbstractCollectionAttribute):
-                value = Collection(
+            elif kind is list and isinstance(attribute, _COLLECTION_ATTRIBUTE):
+                value = _COLLECTION(
                     entity,
                     attribute,
                     mutable=attribute._mutable,
