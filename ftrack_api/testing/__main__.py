@@ -22,7 +22,7 @@ def default_database() -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ftrack_api.testing", description=_DESCRIPTION)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,demo}")
     commands.required = True
     serve = commands.add_parser(
         "serve", help="run the local server until interrupted",
