@@ -589,32 +589,61 @@ class Writer:
 
     # -- events --------------------------------------------------------------------------
     def event_entities(self) -> List[Dict[str, Any]]:
+        """The ``data.entities`` of the ``ftrack.update`` event for this batch."""
         out = []
         for change in self.changes:
             t = self.schema.types[change.type_id]
-            data = change.data
-            parents = []
-            if self.schema.is_a(t.id, "Context"):
-                for item in self.reader._link(t, data)[:-1][::-1]:
-                    parents.append({"entityId": item["id"],
-                                    "entityType": "show" if item["type"] == "Project" else "task",
-                                    "entity_type": item["type"], "parentId": None})
+            if t.id.endswith("CustomAttributeValue") and t.id != "CustomAttributeValue":
+                entity = self._custom_attribute_event(t, change)
+                if entity is not None:
+                    out.append(entity)
+                    continue
             changes = {}
             for name, (old, new) in change.changes.items():
                 attr = t.attributes.get(name)
                 changes[internal_key(attr) if attr else name] = {"old": old, "new": new}
-            out.append({
-                "entityId": change.key if len(t.primary_key) == 1 else json.loads(change.key),
-                "entityType": _entity_type_name(self.schema, t),
-                "entity_type": t.id,
-                "action": change.action,
-                "keys": sorted(changes),
-                "changes": changes,
-                "objectTypeId": data.get("object_type_id"),
-                "parentId": data.get("parent_id") or data.get("context_id") or data.get("asset_id"),
-                "parents": parents,
-            })
+            out.append(self._event_entity(t, change.key, change.data, change.action, changes))
         return out
+
+    def _event_entity(self, t: EntityType, key: str, data: Dict[str, Any], action: str,
+                      changes: Dict[str, Any]) -> Dict[str, Any]:
+        entity_id: Any = key if len(t.primary_key) == 1 else json.loads(key)
+        parent_id = data.get("parent_id") or data.get("context_id") or data.get("asset_id")
+        parents = []
+        if self.schema.is_a(t.id, "Context"):
+            # The entity itself, then its ancestors up to the project.
+            parents.append({"entityId": entity_id, "entityType": _entity_type_name(self.schema, t),
+                            "entity_type": t.id, "parentId": data.get("parent_id")})
+            ctx = self.schema.types["Context"]
+            cursor, seen = data.get("parent_id"), {key}
+            while cursor and cursor not in seen:
+                seen.add(cursor)
+                row = self.db.get(ctx.family, cursor)
+                if row is None:
+                    break
+                parents.append({"entityId": row[1],
+                                "entityType": _entity_type_name(self.schema,
+                                                                self.schema.types[row[0]]),
+                                "entity_type": row[0], "parentId": row[2].get("parent_id")})
+                cursor = row[2].get("parent_id")
+        return {"entityId": entity_id, "entityType": _entity_type_name(self.schema, t),
+                "entity_type": t.id, "action": action, "keys": sorted(changes),
+                "changes": changes, "objectTypeId": data.get("object_type_id"),
+                "parentId": parent_id, "parents": parents}
+
+    def _custom_attribute_event(self, t: EntityType, change: Change) -> Optional[Dict[str, Any]]:
+        """A custom attribute value change is reported on its owner, keyed by the key."""
+        owner_type = self.schema.types.get(t.id[: -len("CustomAttributeValue")])
+        entity_id = change.data.get("entity_id")
+        if owner_type is None or not entity_id:
+            return None
+        owner = self.db.get(owner_type.family, str(entity_id))
+        if owner is None:
+            return None
+        key = change.data.get("key") or change.data.get("configuration_id")
+        old, new = change.changes.get("value", (None, change.data.get("value")))
+        return self._event_entity(self.schema.types[owner[0]], owner[1], owner[2], "update",
+                                  {str(key): {"old": old, "new": new}})
 
 
 def _entity_type_name(schema: SchemaSet, t: EntityType) -> str:

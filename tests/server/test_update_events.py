@@ -81,7 +81,10 @@ def test_status_change_publishes_statusid_change(api: Api, listener: Listener) -
     assert entity["changes"]["statusid"] == {"old": task["status_id"], "new": status["id"]}
     assert entity["keys"] == ["statusid"]
     assert entity["parentId"] == shot["id"]
-    assert [p["entityId"] for p in entity["parents"]] == [shot["id"], project["id"]]
+    assert [(p["entityId"], p["entityType"], p["entity_type"]) for p in entity["parents"]] == [
+        (task["id"], "task", "Task"), (shot["id"], "task", "Shot"), (project["id"], "show", "Project")]
+    assert entity["parents"][1]["parentId"] == project["id"]
+    assert entity["objectTypeId"] == "11c137c0-ee7e-4f9c-91c5-8c77cec22b2c"
 
 
 def test_one_event_per_batch_with_add_and_remove(api: Api, listener: Listener) -> None:
@@ -106,3 +109,20 @@ def test_failed_batch_publishes_nothing(api: Api, listener: Listener) -> None:
     marker = api.create("Job")
     event = listener.next_update()
     assert [e["entityId"] for e in event["data"]["entities"]] == [marker["id"]]
+
+
+def test_custom_attribute_change_is_reported_on_its_owner(api: Api, listener: Listener) -> None:
+    key = f"ev_{uuid.uuid4().hex[:6]}"
+    number = api.rows('select id from CustomAttributeType where name is "number"')[0]["id"]
+    api.create("CustomAttributeConfiguration", key=key, label=key, entity_type="show",
+               type_id=number, default=1, config="{}")
+    project = api.project()
+    listener.next_update()
+    listener.next_update()
+    row = api.rows(f'select custom_attributes from Project where id is "{project["id"]}"')[0]
+    item = [i for i in row["custom_attributes"] if i["key"] == key][0]
+    api.update("ContextCustomAttributeValue", [item["configuration_id"], project["id"]], value=5)
+    event = listener.next_update()
+    (entity,) = event["data"]["entities"]
+    assert entity["entityId"] == project["id"] and entity["entityType"] == "show"
+    assert entity["keys"] == [key] and entity["changes"][key] == {"old": None, "new": 5}
