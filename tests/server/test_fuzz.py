@@ -63,3 +63,12 @@ def test_random_operations(api: Api, operations) -> None:
 @given(st.binary(max_size=40))
 def test_random_bytes(api: Api, data) -> None:
     _check(api, data)
+
+
+@_SETTINGS
+@given(st.lists(st.sampled_from(_WORDS + ["AssetVersion", "asset", "versions", "Note", "author",
+                                          "CustomAttributeValue", "configuration", "entity_id",
+                                          "Event", "id", "feeds"]), max_size=14))
+def test_query_token_soup_on_real_schemas(real_api: Api, words) -> None:
+    expression = " ".join(words)
+    _check(real_api, json.dumps([{"action": "query", "expression": expression}]).encode())

@@ -165,3 +165,14 @@ def test_stop_is_idempotent_and_restart_reuses_port() -> None:
     assert srv.port == port
     with srv:
         assert srv.port == port and Api(srv).call([]) == []
+
+
+def test_importing_the_server_package_is_light() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, ftrack_api.testing; "
+            "print('aiohttp' in sys.modules, 'ftrack_api.session' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60).stdout.split()
+    assert out == ["False", "False"]
