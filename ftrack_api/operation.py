@@ -21,7 +21,9 @@ _IMMUTABLE = frozenset([str, int, float, bool, type(None), bytes, tuple])
 
 
 def _copy(value: Any) -> Any:
-    if type(value) in _IMMUTABLE:
+    kind = type(value)
+    if kind in _IMMUTABLE or getattr(kind, "primary_key_attributes", None) is not None:
+        # Plain values are immutable and entities are referred to, not copied.
         return value
     return copy.copy(value)
 
