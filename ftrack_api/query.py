@@ -11,6 +11,18 @@ import ftrack_api.exception
 __all__ = ["QueryResult"]
 
 
+#: A quoted value with backslash escapes (an unterminated one runs to the end).
+_QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"?|'(?:[^'\\]|\\.)*'?", re.DOTALL)
+
+
+def _mask_quoted(expression: str) -> str:
+    """Return *expression* with every quoted value (quotes included) blanked out.
+
+    The result has the same length, so match positions apply to the original.
+    """
+    return _QUOTED.sub(lambda match: "\x00" * len(match.group()), expression)
+
+
 class QueryResult(collections.abc.Sequence):
     """The result of ``session.query(expression)``, fetched page by page.
 
@@ -42,6 +54,9 @@ class QueryResult(collections.abc.Sequence):
     @staticmethod
     def _extract(pattern: Any, expression: str) -> Any:
         match = pattern.search(expression)
+        if match is not None and ("'" in expression or '"' in expression):
+            # Look only outside quoted values: 'name is "limit 1"' has no limit clause.
+            match = pattern.search(_mask_quoted(expression))
         if match is None:
             return expression, None
         value = int(match.group("value"))

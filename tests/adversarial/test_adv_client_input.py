@@ -274,3 +274,15 @@ def test_unicode_names_in_queries_and_values(session, project, new_session):
     assert found["name"] == name
     assert fresh.query('Sequence where name like "序列_Ωμέγα%" and parent_id is "{0}"'.format(
         project_entity["id"])).one()["id"] == found["id"]
+
+
+@pytest.mark.parametrize("value", ["limit 1", "offset 5", "take limit 0 now", "x offset 2 limit 3"])
+def test_limit_and_offset_words_inside_values_are_not_clauses(session, new_session, value):
+    first = session.ensure("Priority", {"name": value, "value": 9})
+    again = new_session().ensure("Priority", {"name": value, "value": 9})
+    assert again["id"] == first["id"]
+    other = new_session()
+    assert [p["id"] for p in other.query('Priority where name is "{0}"'.format(value))] == [first["id"]]
+    assert other.query("Priority where name is '{0}'".format(value)).one()["id"] == first["id"]
+    assert [p["id"] for p in other.query('select name from Priority where name is "{0}" limit 1'.format(value))] == [first["id"]]
+    assert other.query('Priority where name is "{0}" offset 1'.format(value)).all() == []
