@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pathlib
 import textwrap
 import warnings
 
@@ -311,3 +312,26 @@ def test_event_hub_class_attribute(local_server, tmp_path):
         schema_cache_path=str(tmp_path),
     ) as session:
         assert type(session.event_hub) is MyHub
+
+
+def test_schema_cache_defaults_to_user_cache_dir(monkeypatch, local_server, tmp_path):
+    monkeypatch.delenv("FTRACK_API_SCHEMA_CACHE_PATH", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    import platformdirs
+
+    expected = pathlib.Path(platformdirs.user_cache_dir()) / "ftrack_api_schema_cache.json"
+    with local_server.session():
+        pass
+    assert expected.exists()
+    assert str(expected).startswith(str(tmp_path))
+
+
+def test_chunk_size_environment_variable():
+    import subprocess
+    import sys
+
+    code = "import ftrack_api.symbol as s; print(s.CHUNK_SIZE)"
+    env = dict(os.environ, FTRACK_API_FILE_CHUNK_SIZE="2048")
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "2048"
+    env["FTRACK_API_FILE_CHUNK_SIZE"] = "0"
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "1048576"
