@@ -224,3 +224,20 @@ def test_long_in_lists_match_like_short_ones(local_server):
     assert ids_of("name like 'inlist-%' and value not_in ({0})".format(
         ", ".join(str(1000 + i) for i in range(10, 50)))) == sorted(
         item["data"]["id"] for item in created[:10])
+
+
+def test_nul_characters_are_refused_like_postgresql_does(local_server):
+    body = post(local_server, [{"action": "create", "entity_type": "Priority",
+                                "entity_data": {"name": "nul\x00inside", "value": 1}}]).json()
+    assert body["exception"] == "ValidationError" and "NUL" in body["content"]
+    body = post(local_server, [{"action": "query", "expression": "select id from Priority where name is 'a\x00'"}]).json()
+    assert body["exception"] == "ValidationError"
+    # A literal backslash followed by u0000 is ordinary text.
+    literal = "literal\\u0000text"
+    created = post(local_server, [{"action": "create", "entity_type": "Priority",
+                                   "entity_data": {"name": literal, "value": 1}}]).json()
+    key = created[0]["data"]["id"]
+    found = post(local_server, [{"action": "query", "expression": 'select name from Priority where name is "{0}"'.format(
+        literal.replace("\\", "\\\\"))}]).json()
+    assert [row["id"] for row in found[0]["data"]] == [key]
+    assert found[0]["data"][0]["name"] == literal
