@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import mimetypes
+import re
 import secrets
 import sys
 import threading
@@ -24,6 +25,11 @@ from ._reads import Reader
 from ._schema import SchemaSet
 from ._seed import add_user, seed, user_id_for
 from ._writes import Writer
+
+#: A ``\\uD800``-``\\uDFFF`` escape in a JSON body (half of a surrogate pair, or a lone one).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+#: A ``\\u0000`` escape that is not itself an escaped backslash followed by ``u0000``.
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 log = logging.getLogger(__name__)
 SERVER_VERSION = "4.13.8"
@@ -167,6 +173,20 @@ class Backend:
             operations = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as error:
             raise BadRequestError(f"Request body is not valid JSON: {error}.") from None
+        except RecursionError:
+            raise BadRequestError("Request body is nested too deeply.") from None
+        if b"\\u0000" in body and _NUL_ESCAPE.search(body):
+            # Like ftrack's PostgreSQL, which refuses NUL characters in text.
+            raise ValidationError("Strings must not contain NUL (\\u0000) characters.")
+        if _SURROGATE_ESCAPE.search(body):
+            # Escaped pairs (an emoji) are fine; a lone surrogate cannot be stored or compared.
+            try:
+                json.dumps(operations, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadRequestError("Request body holds a string that is not valid Unicode "
+                                      "(a lone UTF-16 surrogate escape).") from None
+            except RecursionError:
+                raise BadRequestError("Request body is nested too deeply.") from None
         if not isinstance(operations, list):
             raise BadRequestError("Request body must be a JSON list of operations, got "
                                   f"{type(operations).__name__}.")
