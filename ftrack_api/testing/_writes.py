@@ -65,6 +65,7 @@ class Writer:
         self.reader = reader
         self.user_id = user_id
         self.changes: List[Change] = []
+        self._choices: Dict[Tuple[Any, Any], Tuple[List[str], List[str]]] = {}
 
     # -- helpers -------------------------------------------------------------------------
     def _type(self, type_id: Any) -> EntityType:
@@ -327,6 +328,14 @@ class Writer:
         return [i for _s, _n, i in ordered]
 
     def _schema_choices(self, project: Dict[str, Any], object_type_id: Any) -> Tuple[List[str], List[str]]:
+        # Cached per batch: a batch of 1,000 task creates asks the same question each time.
+        cache_key = (project.get("project_schema_id"), object_type_id)
+        if cache_key not in self._choices:
+            self._choices[cache_key] = self._compute_schema_choices(project, object_type_id)
+        return self._choices[cache_key]
+
+    def _compute_schema_choices(self, project: Dict[str, Any],
+                                object_type_id: Any) -> Tuple[List[str], List[str]]:
         ps_t = self.schema.types.get("ProjectSchema")
         ps = self.db.get(ps_t.family, project.get("project_schema_id") or "") if ps_t else None
         if ps is None:
@@ -590,6 +599,7 @@ class Writer:
     # -- events --------------------------------------------------------------------------
     def event_entities(self) -> List[Dict[str, Any]]:
         """The ``data.entities`` of the ``ftrack.update`` event for this batch."""
+        self._event_rows: Dict[str, Optional[Row]] = {}
         out = []
         for change in self.changes:
             t = self.schema.types[change.type_id]
@@ -618,7 +628,9 @@ class Writer:
             cursor, seen = data.get("parent_id"), {key}
             while cursor and cursor not in seen:
                 seen.add(cursor)
-                row = self.db.get(ctx.family, cursor)
+                if cursor not in self._event_rows:
+                    self._event_rows[cursor] = self.db.get(ctx.family, cursor)
+                row = self._event_rows[cursor]
                 if row is None:
                     break
                 parents.append({"entityId": row[1],
