@@ -736,6 +736,24 @@ class Session(_IdentityMap, _SessionHelpers):
             _schema.write_cache(schema_cache_path, schemas)
         return schemas
 
+    def _read_schemas_from_cache(self, schema_cache_path: str) -> Tuple[List[Any], str]:
+        """Return ``(schemas, hash)`` read from *schema_cache_path* (``([], "")`` when unusable)."""
+        schemas = _schema.read_cache(schema_cache_path)
+        if schemas is None:
+            return [], ""
+        return schemas, _schema.schema_hash(schemas)
+
+    def _write_schemas_to_cache(self, schemas: List[Any], schema_cache_path: str) -> None:
+        """Write *schemas* to *schema_cache_path* (failures give a warning)."""
+        _schema.write_cache(schema_cache_path, schemas)
+
+    def _create(self, entity_type: str, data: Optional[Dict[str, Any]], reconstructing: bool) -> Any:
+        return self.create(entity_type, data, reconstructing=reconstructing)
+
+    def _merge(self, value: Any, merged: Dict[Any, Any]) -> Any:
+        with self._thread_lock, self.operation_recording(False):
+            return self._merge_value(value, merged)
+
     def _build_entity_type_classes(self, schemas: List[Any]) -> Dict[str, Any]:
         factory = ftrack_api.entity.factory.StandardFactory()
         types: Dict[str, Any] = {}

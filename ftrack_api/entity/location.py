@@ -82,11 +82,7 @@ class Location(ftrack_api.entity.base.Entity):
                     members = list(component["members"])
                     if members:
                         self.add_components(members, source, recursive=recursive, _depth=_depth + 1)
-                context: Dict[str, Any] = {}
-                try:
-                    context["source_resource_identifier"] = source.get_resource_identifier(component)
-                except Exception:
-                    pass
+                context = self._get_context(component, source)
                 identifier = self.structure.get_resource_identifier(component, context)
                 self._add_data(component, identifier, source)
                 transferred.append((component, identifier))
@@ -110,6 +106,15 @@ class Location(ftrack_api.entity.base.Entity):
             ) from error
         for component in components:
             self._publish(ftrack_api.symbol.COMPONENT_ADDED_TO_LOCATION_TOPIC, component)
+
+    def _get_context(self, component: Any, source: Any) -> Dict[str, Any]:
+        """Return the structure context for adding *component* from *source*."""
+        context: Dict[str, Any] = {}
+        try:
+            context["source_resource_identifier"] = source.get_resource_identifier(component)
+        except Exception:
+            pass
+        return context
 
     def _publish(self, topic: str, component: Any) -> None:
         try:

@@ -335,3 +335,16 @@ def test_chunk_size_environment_variable():
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "2048"
     env["FTRACK_API_FILE_CHUNK_SIZE"] = "0"
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout.strip() == "1048576"
+
+
+def test_private_names_used_by_existing_test_suites(session, tmp_path):
+    path = str(tmp_path / "schemas.json")
+    session._write_schemas_to_cache(session.schemas, path)
+    schemas, digest = session._read_schemas_from_cache(path)
+    assert digest == session.server_information["schema_hash"]
+    assert session._read_schemas_from_cache(str(tmp_path / "missing.json")) == ([], "")
+    user = session._create("User", {"id": "u-1", "username": "x"}, True)
+    assert session._merge(user, {}) is user
+    assert session._local_cache is session.cache.caches[0]
+    origin = session.get("Location", ftrack_api.symbol.ORIGIN_LOCATION_ID)
+    assert origin._get_context(user, "/path") == {"source_resource_identifier": "/path"}
