@@ -195,13 +195,19 @@ def targeted_event_routing():
     # A round trip through the server proves the listener's subscription is registered.
     listener.event_hub.subscribe("topic=official.routing.ping",
                                  lambda event: {"pong": True})
-    sender.event_hub.publish(ftrack_api.event.base.Event(topic="official.routing.ping"),
-                             on_reply=lambda event: replies.append(event["data"]))
-    for _ in range(100):
+    # The subscription travels on the listener's connection, the ping on the sender's:
+    # ping again until one is answered (bounded), then the listener is known to be ready.
+    for _ in range(50):
         if replies:
             break
-        listener.event_hub.wait(0.05)
-        sender.event_hub.wait(0.05)
+        sender.event_hub.publish(ftrack_api.event.base.Event(topic="official.routing.ping"),
+                                 on_reply=lambda event: replies.append(event["data"]))
+        for _ in range(4):
+            listener.event_hub.wait(0.05)
+            sender.event_hub.wait(0.05)
+            if replies:
+                break
+    replies = replies[:1]
     sender.event_hub.publish(ftrack_api.event.base.Event(
         topic="official.routing", data={"n": 1},
         target="applicationId=official.someone-else"))
