@@ -98,6 +98,12 @@ def resolve(
     resolved_headers["ftrack-strict-api"] = "true" if strict_api else "false"
     if plugin_paths is None:
         plugin_paths = os.environ.get("FTRACK_EVENT_PLUGIN_PATH", "").split(os.pathsep)
+    elif isinstance(plugin_paths, (str, os.PathLike)):
+        # One string is a path list like FTRACK_EVENT_PLUGIN_PATH, never a list of
+        # one-character paths (a "/" would load every Python file on the disk).
+        plugin_paths = os.fspath(plugin_paths).split(os.pathsep)
+    elif not isinstance(plugin_paths, collections.abc.Iterable):
+        raise TypeError("The plugin_paths argument is required to be a list of paths.")
     return Settings(
         server_url=server_url,
         api_key=api_key,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 
 import pytest
 import requests
@@ -286,3 +287,31 @@ def test_limit_and_offset_words_inside_values_are_not_clauses(session, new_sessi
     assert other.query("Priority where name is '{0}'".format(value)).one()["id"] == first["id"]
     assert [p["id"] for p in other.query('select name from Priority where name is "{0}" limit 1'.format(value))] == [first["id"]]
     assert other.query('Priority where name is "{0}" offset 1'.format(value)).all() == []
+
+
+def test_plugin_paths_given_as_one_string(local_server, tmp_path):
+    from ftrack_api import _config
+
+    first, second = tmp_path / "plugins-a", tmp_path / "plugins-b"
+    for index, folder in enumerate((first, second)):
+        folder.mkdir()
+        (folder / "plugin_{0}.py".format(index)).write_text(
+            "def register(session, **kw):\n"
+            "    with open({0!r}, 'a') as out:\n"
+            "        out.write('{1}')\n".format(str(tmp_path / "calls.txt"), index)
+        )
+    joined = str(first) + os.pathsep + str(second)
+    # Checked on the resolved settings first: a string split into characters would
+    # make the session execute every Python file below "/".
+    settings = _config.resolve(local_server.url, "k", "u", joined, None, None, False)
+    assert settings.plugin_paths == [str(first), str(second)]
+    with make(local_server.url, tmp_path, api_key=local_server.api_key,
+              api_user=local_server.api_user, plugin_paths=joined):
+        pass
+    assert sorted((tmp_path / "calls.txt").read_text()) == ["0", "1"]
+
+
+def test_plugin_paths_of_the_wrong_type(local_server, tmp_path):
+    with pytest.raises(TypeError, match="plugin_paths"):
+        make(local_server.url, tmp_path, api_key=local_server.api_key,
+             api_user=local_server.api_user, plugin_paths=5)
