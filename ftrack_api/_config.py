@@ -28,10 +28,30 @@ def _require_text(name: str, value: Any) -> None:
         )
 
 
+def _stripped(value: Optional[str]) -> Optional[str]:
+    # A key read from a file or pasted into a shell often ends with a newline.
+    return value.strip() if value else value
+
+
+def _require_header_text(name: str, value: str) -> None:
+    # Sent as HTTP headers: refuse what http.client would reject, without ever
+    # putting the value (a secret, for the key) into the message.
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        raise ValueError(
+            'The "{0}" value holds characters that cannot be sent in an HTTP header '
+            "(only Latin-1 text is allowed).".format(name)
+        ) from None
+    if any(ord(character) < 32 or ord(character) == 127 for character in value):
+        raise ValueError('The "{0}" value holds control characters.'.format(name))
+
+
 def _resolve_server_url(server_url: Optional[str]) -> str:
     _require_text("server_url", server_url)
     if server_url is None:
         server_url = os.environ.get("FTRACK_SERVER")
+    server_url = _stripped(server_url)
     if not server_url:
         raise TypeError(
             'Required "server_url" not specified. Pass it as an argument to Session() or set '
@@ -48,12 +68,14 @@ def _resolve_api_key(api_key: Optional[str]) -> str:
             api_key = os.environ.get("FTRACK_API_KEY")
         else:
             api_key = os.environ.get("FTRACK_APIKEY")
+    api_key = _stripped(api_key)
     if not api_key:
         raise TypeError(
             'Required "api_key" not specified. Pass it as an argument to Session() or set '
             "the FTRACK_API_KEY environment variable (API keys are created in ftrack under "
             "System settings > Security > API keys, or from your user's settings)."
         )
+    _require_header_text("api_key", api_key)
     return api_key
 
 
@@ -66,12 +88,14 @@ def _resolve_api_user(api_user: Optional[str]) -> str:
                 api_user = getpass.getuser()
             except Exception:
                 api_user = None
+    api_user = _stripped(api_user)
     if not api_user:
         raise TypeError(
             'Required "api_user" not specified. Pass it as an argument to Session() or set '
             "the FTRACK_API_USER environment variable (the login name is otherwise taken from "
             "LOGNAME, USER, LNAME or USERNAME)."
         )
+    _require_header_text("api_user", api_user)
     return api_user
 
 

@@ -315,3 +315,26 @@ def test_plugin_paths_of_the_wrong_type(local_server, tmp_path):
     with pytest.raises(TypeError, match="plugin_paths"):
         make(local_server.url, tmp_path, api_key=local_server.api_key,
              api_user=local_server.api_user, plugin_paths=5)
+
+
+def test_surrounding_whitespace_in_credentials_is_ignored(local_server, tmp_path, monkeypatch):
+    monkeypatch.setenv("FTRACK_SERVER", " " + local_server.url + "/\n")
+    monkeypatch.setenv("FTRACK_API_KEY", local_server.api_key + "\n")
+    monkeypatch.setenv("FTRACK_API_USER", local_server.api_user + "\r\n")
+    with ftrack_api.Session(schema_cache_path=str(tmp_path)) as session:
+        assert session.server_url == local_server.url
+        assert session.api_key == local_server.api_key
+        assert session.api_user == local_server.api_user
+        assert session.query("User").first() is not None
+
+
+@pytest.mark.parametrize("name, value", [
+    ("api_key", "abc\ndef-secret-part"), ("api_key", "ключ-secret-part"),
+    ("api_user", "jane\x00doe"), ("api_user", "用户"),
+])
+def test_credentials_that_cannot_be_sent_are_refused_without_revealing_them(local_server, tmp_path, name, value):
+    kwargs = {"api_key": local_server.api_key, "api_user": local_server.api_user, name: value}
+    with pytest.raises(ValueError) as info:
+        make(local_server.url, tmp_path, **kwargs)
+    assert name in str(info.value)
+    assert "secret-part" not in str(info.value) and value not in str(info.value)
