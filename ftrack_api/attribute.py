@@ -309,7 +309,9 @@ class AbstractCollectionAttribute(Attribute):
         if value is NOT_SET or value is None:
             placeholder = ftrack_api.collection.Collection(entity, self, mutable=self._mutable)
             if entity._is_created():
-                entity._local[name] = placeholder
+                # A new entity has nothing on the server yet: the empty collection is
+                # its true remote state (changing it makes it local, as usual).
+                entity._remote[name] = placeholder
             else:
                 placeholder._detached = True
             return placeholder

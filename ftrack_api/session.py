@@ -635,10 +635,22 @@ class Session(_IdentityMap, _SessionHelpers):
                 raise
         self.recorded_operations._remove(operations)
         with self._thread_lock, self.auto_populating(False), self.operation_recording(False):
-            for entity in list(self._dirty.values()):
-                self._promote_local(entity)
-            self._dirty.clear()
+            self._promote_sent(batch)
             self._apply_results(batch, results)
+
+    def _promote_sent(self, payloads: List[Dict[str, Any]]) -> None:
+        """Make the local values that were just persisted the entities' remote values."""
+        sent: Dict[Tuple[str, Tuple[str, ...]], set] = {}
+        for payload in payloads:
+            if payload["action"] in ("create", "update"):
+                key = (payload["entity_type"], tuple(payload["entity_key"]))
+                sent.setdefault(key, set()).update(payload["entity_data"])
+        for entity in list(self._dirty.values()):
+            names = sent.get((entity.entity_type, entity._key_values()))
+            if names is not None:
+                self._promote_local(entity, names)
+            if not entity._local:
+                self._dirty.pop(id(entity), None)
 
     def _apply_results(self, payloads: List[Dict[str, Any]], results: List[Any]) -> None:
         rows = []
@@ -664,23 +676,20 @@ class Session(_IdentityMap, _SessionHelpers):
         ]
         self.recorded_operations._remove(persisted)
         with self._thread_lock, self.auto_populating(False), self.operation_recording(False):
-            for entity in list(self._dirty.values()):
-                if (entity.entity_type, entity._key_values()) in done:
-                    self._promote_local(entity)
-                    self._dirty.pop(id(entity), None)
+            self._promote_sent([p for p in sent if (p["entity_type"], tuple(p["entity_key"])) in done])
             self._apply_results(sent, results)
 
     @staticmethod
-    def _promote_local(entity: Any) -> None:
+    def _promote_local(entity: Any, names: Any) -> None:
         local = entity._local
         if not local:
             return
         remote = entity._remote
-        for name, value in local.items():
+        for name in [name for name in local if name in names]:
+            value = local.pop(name)
             if isinstance(value, ftrack_api.collection.Collection):
                 value._detached = False
             remote[name] = value
-        local.clear()
 
     # ------------------------------------------------------------------
     # Transport and codec

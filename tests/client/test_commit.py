@@ -267,3 +267,29 @@ def test_failure_in_a_later_request_keeps_only_unsent_work(tmp_path):
             assert len(folders) == 499  # the first request: the project and 499 folders
             session.create("Folder", {"name": "after", "parent": project})
             session.commit()
+
+
+def test_unrecorded_local_values_stay_local_after_commit(session, project):
+    project_entity, sequence = project
+    with session.operation_recording(False):
+        sequence["description"] = "not sent"
+    project_entity["full_name"] = "sent"
+    session.commit()
+    assert project_entity._local == {} and project_entity["full_name"] == "sent"
+    assert sequence._local == {"description": "not sent"}
+    assert sequence._remote.get("description") != "not sent"
+
+
+def test_reading_collections_of_new_entities_leaves_nothing_local(session, project, new_session):
+    _, sequence = project
+    shot = session.create("Shot", {"name": "fresh", "parent": sequence})
+    assert len(shot["children"]) == 0
+    assert len(shot["metadata"]) == 0
+    shot["metadata"]["k"] = "v"
+    session.commit()
+    assert shot._local == {}
+    task = session.create("Task", {"name": "child", "parent": shot})
+    session.commit()
+    fresh = new_session()
+    assert [child["name"] for child in fresh.get("Shot", shot["id"])["children"]] == ["child"]
+    assert dict(fresh.get("Shot", shot["id"])["metadata"]) == {"k": "v"}
