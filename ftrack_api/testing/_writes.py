@@ -485,7 +485,26 @@ class Writer:
             diff.setdefault(name, (None, None))
         if diff:
             self.changes.append(Change("update", rt.id, new_key, new, diff))
+        if "status_id" in diff:
+            self._record_status_change(rt, new_key, old.get("status_id"), new.get("status_id"))
         return {"action": "update", "data": self.reader.full_object(rt.id, new)}
+
+    def _record_status_change(self, t: EntityType, key: str, old: Any, new: Any) -> None:
+        """ftrack keeps a StatusChange row for each status change of a context or version."""
+        for base, change_type in (("TypedContext", "TypedContextStatusChange"),
+                                  ("AssetVersion", "AssetVersionStatusChange")):
+            if self.schema.is_a(t.id, base):
+                break
+        else:
+            return
+        change_t = self.schema.types.get(change_type) or self.schema.types.get("StatusChange")
+        if change_t is None:
+            return
+        row = {"id": str(uuid.uuid4()), "from_status_id": old, "status_id": new,
+               "parent_id": key, "parent_type": t.id, "user_id": self.user_id,
+               "date": _values.now()}
+        row = {k: v for k, v in row.items() if k in change_t.attributes}
+        self.db.insert(change_t.family, row["id"], change_t.id, row)
 
     def _reparent(self, t: EntityType, key: str, row: Dict[str, Any]) -> None:
         ctx = self.schema.types["Context"]

@@ -215,3 +215,15 @@ def test_reference_to_entity_created_later_is_accepted(api: Api) -> None:
     api.create("SequenceComponent", id=container_id, name="seq", padding=4)
     rows = api.rows(f'select members.name from SequenceComponent where id is "{container_id}"')
     assert [m["id"] for m in rows[0]["members"]] == [member["id"]]
+
+
+def test_status_changes_are_recorded(api: Api, shot) -> None:
+    task = api.create("Task", name="tracked", parent=api.ref(shot))
+    statuses = {s["name"]: s["id"] for s in api.rows("select name from Status")}
+    api.update("Task", task["id"], status={"__entity_type__": "Status", "id": statuses["On Hold"]})
+    api.update("Task", task["id"], status={"__entity_type__": "Status", "id": statuses["Approved"]})
+    row = api.rows(f'select status_changes.from_status.name, status_changes.status.name '
+                   f'from Task where id is "{task["id"]}"')[0]
+    history = [(c["from_status"]["name"], c["status"]["name"]) for c in row["status_changes"]]
+    assert history == [("Not started", "On Hold"), ("On Hold", "Approved")]
+    assert {c["__entity_type__"] for c in row["status_changes"]} == {"TypedContextStatusChange"}
