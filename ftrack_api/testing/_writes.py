@@ -25,9 +25,9 @@ _SYSTEM_TYPES = {"FileComponent": "file", "SequenceComponent": "sequence",
 # metadata and list memberships, which always follow their entity).
 _CASCADE: Dict[str, Sequence[str]] = {
     "Context": ("children", "assets", "notes", "timelogs", "appointments", "managers",
-                "incoming_links", "outgoing_links"),
+                "incoming_links", "outgoing_links", "status_changes"),
     "Asset": ("versions",),
-    "AssetVersion": ("notes", "incoming_links", "outgoing_links"),
+    "AssetVersion": ("notes", "incoming_links", "outgoing_links", "status_changes"),
     "Component": ("component_locations",),
     "Note": ("replies", "recipients", "note_components"),
     "Job": ("job_components",),

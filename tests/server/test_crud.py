@@ -227,3 +227,5 @@ def test_status_changes_are_recorded(api: Api, shot) -> None:
     history = [(c["from_status"]["name"], c["status"]["name"]) for c in row["status_changes"]]
     assert history == [("Not started", "On Hold"), ("On Hold", "Approved")]
     assert {c["__entity_type__"] for c in row["status_changes"]} == {"TypedContextStatusChange"}
+    api.delete("Task", task["id"])
+    assert api.rows(f'select id from StatusChange where parent_id is "{task["id"]}"') == []
