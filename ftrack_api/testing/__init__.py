@@ -89,9 +89,12 @@ class LocalServer:
 
     @property
     def api_key(self) -> str:
-        if self._backend is None:
-            raise RuntimeError("The server has not been started.")
-        return self._backend.api_key
+        """The API key of ``api_user`` (known before start only when it was given)."""
+        if self._backend is not None:
+            return self._backend.api_key
+        if self._api_key is not None:
+            return self._api_key
+        raise RuntimeError("The API key is generated when the server starts; call start() first.")
 
     def start(self) -> "LocalServer":
         """Start serving; return once connections are accepted."""

@@ -176,3 +176,9 @@ def test_importing_the_server_package_is_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_api_key_before_start() -> None:
+    assert LocalServer(api_key="given").api_key == "given"
+    with pytest.raises(RuntimeError, match="call start"):
+        LocalServer().api_key
