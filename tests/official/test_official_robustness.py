@@ -92,6 +92,16 @@ def test_a_session_without_schema_cache_fetches_schemas(report) -> None:
     assert values["type_count_positive"] is True
 
 
+def test_ensure_with_entity_values_gets_a_clear_error(report) -> None:
+    values = report.step("ensure_with_entity_values")
+    # The official client puts "<AssetType(...)>" into the query; the server names the
+    # problem and its position instead of failing obscurely.
+    assert values["error"] == "ServerError"
+    assert "ValidationError" in values["message"]
+    assert "position" in values["message"]
+    assert values["same"] is False
+
+
 WORKERS = 8
 COMMITS = 5
 

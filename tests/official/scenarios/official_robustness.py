@@ -215,5 +215,27 @@ def no_schema_cache():
     return {"actions": actions, "type_count_positive": count > 0}
 
 
+@step
+def ensure_with_entity_values():
+    """3.1.0 renders entity values of ensure() with str(); the server must answer clearly."""
+    session = new_session()
+    shot = new_shot(session, "sh_ensure_entities")
+    asset_type = session.query('AssetType where short is "geo"').one()
+    ids = []
+    result = {}
+    for _ in range(2):
+        try:
+            ids.append(session.ensure("Asset", {"name": "entity_valued", "type": asset_type,
+                                                "parent": shot})["id"])
+            result["error"] = None
+        except ftrack_api.exception.ServerError as error:
+            result["error"] = error_name(error)
+            result["message"] = str(error)
+            session.rollback()
+    result["same"] = len(ids) == 2 and ids[0] == ids[1]
+    session.close()
+    return result
+
+
 if __name__ == "__main__":
     sys.exit(main(STEPS))
