@@ -41,3 +41,31 @@ def test_eight_concurrent_committing_clients(tmp_path) -> None:
         assert len(tasks) == 8 * 15
         descriptions = setup.rows(f'select description from Shot where project_id is "{project["id"]}"')
         assert {d["description"] for d in descriptions} == {"rev 14"}
+
+
+def test_concurrent_updates_of_one_entity_keep_every_attribute(server) -> None:
+    setup = Api(server)
+    project = setup.project()
+    shot = setup.create("Shot", name="shared", parent=setup.ref(project))
+    attributes = ["name", "description"]
+    start = threading.Barrier(8)
+    errors: List[Any] = []
+
+    def client(index: int) -> None:
+        api = Api(server)
+        start.wait()
+        for n in range(10):
+            name = attributes[index % 2]
+            body = api.update("Shot", shot["id"], **{name: f"{name}-{index}-{n}"})
+            if not isinstance(body, list):
+                errors.append(body)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    row = setup.rows(f'select name, description from Shot where id is "{shot["id"]}"')[0]
+    assert row["name"].startswith("name-") and row["name"].endswith("-9")
+    assert row["description"].startswith("description-") and row["description"].endswith("-9")
