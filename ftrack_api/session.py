@@ -589,19 +589,26 @@ class Session(_IdentityMap, _SessionHelpers):
                 continue
             by_type.setdefault(entity.entity_type, []).append(values)
             names_of[entity.entity_type] = entity.primary_key_attributes
-        for entity_type, keys in by_type.items():
+        for entity_type, all_keys in by_type.items():
             names = names_of[entity_type]
-            if len(names) == 1:
-                if len(keys) == 1:
-                    condition = "{0} is {1}".format(names[0], _quote(keys[0][0]))
-                else:
-                    condition = "{0} in ({1})".format(names[0], ", ".join(_quote(k[0]) for k in keys))
+            for start in range(0, len(all_keys), self.populate_batch_size):
+                self._populate_keys(entity_type, names, all_keys[start:start + self.populate_batch_size], projections)
+
+    #: Most entities fetched by one ``populate`` query (larger sets use several).
+    populate_batch_size = 1000
+
+    def _populate_keys(self, entity_type: str, names: List[str], keys: List[Tuple[str, ...]], projections: str) -> None:
+        if len(names) == 1:
+            if len(keys) == 1:
+                condition = "{0} is {1}".format(names[0], _quote(keys[0][0]))
             else:
-                condition = " or ".join(
-                    "({0})".format(" and ".join("{0} is {1}".format(n, _quote(v)) for n, v in zip(names, k)))
-                    for k in keys
-                )
-            self.query("select {0} from {1} where {2}".format(projections, entity_type, condition)).all()
+                condition = "{0} in ({1})".format(names[0], ", ".join(_quote(k[0]) for k in keys))
+        else:
+            condition = " or ".join(
+                "({0})".format(" and ".join("{0} is {1}".format(n, _quote(v)) for n, v in zip(names, k)))
+                for k in keys
+            )
+        self.query("select {0} from {1} where {2}".format(projections, entity_type, condition)).all()
 
     # ------------------------------------------------------------------
     # Commit
