@@ -115,6 +115,12 @@ class Writer:
         if not isinstance(entity_data, dict):
             raise ValidationError(f"entity_data for create {t.id} must be an object.")
         data = {k: v for k, v in entity_data.items() if k != "__entity_type__"}
+        if entity_key is not None:
+            # The key may be given only as entity_key (the Python client repeats it in data).
+            values = entity_key if isinstance(entity_key, list) else [entity_key]
+            if len(values) == len(t.primary_key):
+                for name, value in zip(t.primary_key, values):
+                    data.setdefault(name, value)
         t = self.schema.concrete_type(t, data)
         row: Dict[str, Any] = {}
         deferred: List[Tuple[str, Any]] = []

@@ -229,3 +229,10 @@ def test_status_changes_are_recorded(api: Api, shot) -> None:
     assert {c["__entity_type__"] for c in row["status_changes"]} == {"TypedContextStatusChange"}
     api.delete("Task", task["id"])
     assert api.rows(f'select id from StatusChange where parent_id is "{task["id"]}"') == []
+
+
+def test_create_takes_the_key_from_entity_key(api: Api) -> None:
+    job_id = str(uuid.uuid4())
+    result = api.ok([{"action": "create", "entity_type": "Job", "entity_key": [job_id],
+                      "entity_data": {"__entity_type__": "Job"}}])
+    assert result[0]["data"]["id"] == job_id
