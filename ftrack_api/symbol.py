@@ -4,6 +4,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+__all__ = [
+    "Symbol", "NOT_SET", "CREATED", "MODIFIED", "DELETED", "JOB_SYNC_USERS_LDAP",
+    "COMPONENT_ADDED_TO_LOCATION_TOPIC", "COMPONENT_REMOVED_FROM_LOCATION_TOPIC",
+    "ORIGIN_LOCATION_ID", "UNMANAGED_LOCATION_ID", "REVIEW_LOCATION_ID",
+    "CONNECT_LOCATION_ID", "SERVER_LOCATION_ID", "CHUNK_SIZE",
+]
+
 
 class Symbol(object):
     """A named constant whose identity survives copying.
