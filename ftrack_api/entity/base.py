@@ -16,6 +16,7 @@ __all__ = ["_EntityBase", "DynamicEntityTypeMetaclass", "Entity"]
 
 NOT_SET = ftrack_api.symbol.NOT_SET
 _LOGGER = logging.getLogger("ftrack_api.entity.base.Entity")
+_SCALAR = ftrack_api.attribute.ScalarAttribute
 
 
 class _EntityBase(object):
@@ -160,9 +161,18 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
 
     # -- mapping interface ------------------------------------------------
     def __getitem__(self, key: str) -> Any:
-        attribute = self._attribute_map().get(key)
+        attributes = self.attributes
+        attribute = attributes._by_name.get(key) if attributes is not None else None
         if attribute is None:
             raise KeyError(key)
+        if attribute.__class__ is _SCALAR:
+            # Fast path for plain scalars (same rules as Attribute.get_value).
+            value = self._local.get(key, NOT_SET)
+            if value is not NOT_SET:
+                return value
+            value = self._remote.get(key, NOT_SET)
+            if value is not NOT_SET:
+                return value
         return attribute.get_value(self)
 
     def __setitem__(self, key: str, value: Any) -> None:
