@@ -25,6 +25,17 @@ def _json_list(values: List[Any]) -> Optional[str]:
         return None
 
 
+def _as_number(value: Any) -> Optional[float]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def col(alias: str, name: str) -> str:
     return f"json_extract({alias}.data, '$.{name}')"
 
@@ -168,6 +179,7 @@ class Compiler:
 
     def compare(self, expr: str, json_type: Optional[str], fmt: Optional[str], cond: Condition) -> str:
         op = cond.op
+        raw = expr
         if json_type == "variable":
             expr = f"CAST({expr} AS TEXT)"
         if op in ("in", "not_in"):
@@ -194,6 +206,13 @@ class Compiler:
                 sql = f"({sql} OR {expr} IS NULL)"
             return f"({sql})"
         value = self.coerce(cond.value, json_type, fmt)
+        if json_type == "variable" and op in ("is", "is_not") and value is not None:
+            number = _as_number(value)
+            if number is not None:
+                # "1001" matches a stored 1001 or 1001.0 as well as the text "1001".
+                match = (f"({expr} = {self.bind(value)} OR (typeof({raw}) IN ('integer', "
+                         f"'real') AND {raw} = {self.bind(number)}))")
+                return match if op == "is" else f"(NOT {match} OR {raw} IS NULL)"
         if op == "is":
             return f"{expr} IS NULL" if value is None else f"{expr} = {self.bind(value)}"
         if op == "is_not":

@@ -56,6 +56,15 @@ def test_update_is_upsert_and_any_query(api: Api, hierarchy) -> None:
     rows = api.rows(f'select name from Shot where custom_attributes any '
                     f'(key is "{hierarchy["key"]}" and value is "1020")')
     assert [r["name"] for r in rows] == ["sh1"]
+    for literal in ("1020", "1020.0", "1020"):
+        rows = api.rows(f'select name from Shot where custom_attributes any '
+                        f'(key is "{hierarchy["key"]}" and value is {literal})')
+        assert [r["name"] for r in rows] == ["sh1"]
+    api.update("ContextCustomAttributeValue", key, value=1020.0)
+    rows = api.rows(f'select name from Shot where custom_attributes any '
+                    f'(key is "{hierarchy["key"]}" and value is "1020")')
+    assert [r["name"] for r in rows] == ["sh1"]
+    api.update("ContextCustomAttributeValue", key, value=1020)
     rows = api.rows(f'select entity_id, value from CustomAttributeValue where '
                     f'configuration.key is "{hierarchy["key"]}"')
     assert [(r["entity_id"], r["value"]) for r in rows] == [(hierarchy["sh1"]["id"], 1020)]
