@@ -419,6 +419,8 @@ class Connection:
             return json.loads(text or "")
         except ValueError:
             raise RemoteProtocolError("Invalid JSON in packet: {0!r}.".format((text or "")[:80])) from None
+        except RecursionError:
+            raise RemoteProtocolError("JSON in packet is nested too deeply.") from None
 
     def _require_role(self, role: Role, action: str) -> None:
         if self.role is not role:

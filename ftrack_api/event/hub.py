@@ -396,6 +396,11 @@ class EventHub:
     def _reply_from(self, item: Subscriber, event: Event, result: Any) -> None:
         if event.get("topic") == "ftrack.meta.reply":
             return
+        origin = event.get("source")
+        if not isinstance(origin, dict) or not origin.get("id"):
+            # Any client may publish a malformed event; it must not stop this hub.
+            self.logger.warning("Cannot reply to event %s: it has no source id.", event.get("id"))
+            return
         source = dict(item.metadata)
         source.setdefault("user", {"username": self._api_user})
         source.setdefault("host", platform.node())
@@ -427,7 +432,10 @@ class EventHub:
                 "Connect first (EventHub.connect or Session(auto_connect_event_hub=True))."
             )
         for event in self._inbox.consume(duration):
-            self._handle(event)
+            try:
+                self._handle(event)
+            except Exception:  # noqa: BLE001 - one bad event must not end wait()
+                self.logger.exception("Error handling received event %r.", event.get("id"))
             if event.get("topic") == "ftrack.meta.disconnected":
                 return
 
