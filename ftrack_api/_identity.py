@@ -32,6 +32,23 @@ def _new_reconstructed(cls: Any, session: Any) -> Any:
     return entity
 
 
+_POOLED_NAMES = frozenset(["context_type", "resource_type", "system_type", "parent_type", "entity_type"])
+
+
+def _poolable_names(cls: Any) -> frozenset:
+    """Attributes whose values repeat across rows (foreign keys, kinds): stored once per page."""
+    keys = set(cls.primary_key_attributes or ())
+    names = frozenset(
+        name
+        for name, attribute in cls.attributes._by_name.items()
+        if isinstance(attribute, ftrack_api.attribute.ScalarAttribute)
+        and name not in keys
+        and (name.endswith("_id") or name in _POOLED_NAMES)
+    )
+    type.__setattr__(cls, "_ftrack_poolable", names)
+    return names
+
+
 class _IdentityMap(object):
     """Identity-map behaviour of the session (see :meth:`Session.merge`)."""
 
@@ -97,11 +114,13 @@ class _IdentityMap(object):
 
     def _merge_rows(self, rows: List[Any]) -> List[Any]:
         merged: Dict[Any, Any] = {}
+        # Short strings repeated across rows (foreign keys, types) are stored once.
+        pool: Dict[str, str] = {}
         merge_row = self._merge_row
         with self._thread_lock:
-            return [merge_row(row, merged) for row in rows]
+            return [merge_row(row, merged, pool) for row in rows]
 
-    def _merge_row(self, row: Dict[str, Any], merged: Dict[Any, Any]) -> Any:
+    def _merge_row(self, row: Dict[str, Any], merged: Dict[Any, Any], pool: Optional[Dict[str, str]] = None) -> Any:
         """Merge one server row (raw parsed JSON) into the identity map and return the entity."""
         entity_type = row["__entity_type__"]
         cls = self.types.get(entity_type)
@@ -136,15 +155,21 @@ class _IdentityMap(object):
                 new = True
             merged[key] = entity
         by_name = cls.attributes._by_name
+        poolable = cls.__dict__.get("_ftrack_poolable")
+        if poolable is None:
+            poolable = _poolable_names(cls)
         remote = entity._remote
         for name, value in row.items():
             attribute = by_name.get(name)
             if attribute is None:
                 continue
             kind = value.__class__
-            if kind is dict:
+            if kind is str:
+                if pool is not None and name in poolable:
+                    value = pool.setdefault(value, value)
+            elif kind is dict:
                 if "__entity_type__" in value:
-                    value = self._merge_row(value, merged)
+                    value = self._merge_row(value, merged, pool)
                 elif "__type__" in value:
                     value = _codec.decode_value(self, value, self._detached_entity)
             elif kind is list and isinstance(attribute, _COLLECTION_ATTRIBUTE):
@@ -152,7 +177,7 @@ class _IdentityMap(object):
                     entity,
                     attribute,
                     mutable=attribute._mutable,
-                    data=[self._merge_row(item, merged) for item in value],
+                    data=[self._merge_row(item, merged, pool) for item in value],
                 )
             remote[name] = value
         if new or not self._single_layer:
