@@ -173,6 +173,13 @@ def _get_entity_configurations(entity: Any) -> List[Any]:
     return specific + general
 
 
+def _find_configuration(owner: Any, key: str) -> Any:
+    for candidate in _get_entity_configurations(owner):
+        if candidate["key"] == key:
+            return candidate
+    return None
+
+
 def _make_dense_creator(reference: str) -> Any:
     def creator(proxy: Any, data: Dict[str, Any]) -> Any:
         import ftrack_api.inspection
@@ -184,11 +191,11 @@ def _make_dense_creator(reference: str) -> Any:
                 "before being set (no custom attribute {0!r} on {1}).".format(data.get("key"), owner)
             )
         key = data["key"]
-        configuration = None
-        for candidate in _get_entity_configurations(owner):
-            if candidate["key"] == key:
-                configuration = candidate
-                break
+        configuration = _find_configuration(owner, key)
+        if configuration is None:
+            # Configurations are memoised per session; one may have been added since.
+            owner.session.__dict__.pop("_factory_custom_attribute_configurations", None)
+            configuration = _find_configuration(owner, key)
         if configuration is None:
             raise ValueError(
                 "No custom attribute configuration with key {0!r} applies to {1}.".format(key, owner)
