@@ -124,6 +124,10 @@ class _ThreadFlags(threading.local):
         self.auto_populate = auto_populate
         self.record_operations = True
 
+#: A query expression that starts with its own projections.
+_SELECT = re.compile(r"select\s", re.IGNORECASE)
+
+
 def _quote(value: Any) -> str:
     text = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return '"{0}"'.format(text)
@@ -406,6 +410,8 @@ class Session(_IdentityMap, _SessionHelpers):
         self.recorded_operations.clear()
         self._dirty.clear()
         self._local_cache.clear()
+        self.__dict__.pop("_factory_custom_attribute_configurations", None)
+        self.__dict__.pop("_custom_attribute_configurations", None)
         self._configure_locations()
         self._event_hub.publish(_event("ftrack.api.session.reset", {"session": self}), synchronous=True)
 
@@ -555,8 +561,10 @@ class Session(_IdentityMap, _SessionHelpers):
         """
         if not isinstance(expression, str):
             raise TypeError("expression must be a string, not {0!r}.".format(type(expression).__name__))
-        if not expression.startswith("select"):
-            entity_type = expression.split(" ", 1)[0]
+        # Triple-quoted queries start with a newline; keywords are case-insensitive.
+        expression = expression.strip()
+        if not _SELECT.match(expression):
+            entity_type = expression.split(None, 1)[0] if expression else expression
             cls = self.types[entity_type]
             projections = list(cls.default_projections or []) or list(cls.primary_key_attributes)
             expression = "select {0} from {1}".format(", ".join(projections), expression)
