@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
 import requests
 import requests.adapters
@@ -28,6 +28,17 @@ RETRY_STATUSES = frozenset([502, 503, 504])
 CREDENTIAL_EXCEPTIONS = frozenset(
     ["InvalidCredentialsError", "FTAuthenticationError", "AuthenticationError"]
 )
+
+
+class RetryPolicy(NamedTuple):
+    """How idempotent requests are retried: *retries* extra attempts, exponential *backoff*."""
+
+    retries: int = 2
+    backoff: float = 0.1
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before retry number *attempt* (1-based)."""
+        return self.backoff * (2 ** (attempt - 1))
 
 
 def _server_error(cls: type, message: str, **attributes: Any) -> Any:
@@ -50,14 +61,12 @@ class HttpTransport(object):
         headers: Dict[str, str],
         cookies: Any,
         timeout: Callable[[], Any],
-        retries: int = 2,
-        backoff: float = 0.1,
+        retry_policy: RetryPolicy = RetryPolicy(),
     ) -> None:
         self.url = server_url + "/api"
         self.server_url = server_url
         self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
+        self.retry_policy = retry_policy
         session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
         session.mount("http://", adapter)
@@ -98,9 +107,9 @@ class HttpTransport(object):
                     )
                 ) from error
             except requests.exceptions.ConnectionError as error:
-                if idempotent and attempt < self.retries:
+                if idempotent and attempt < self.retry_policy.retries:
                     attempt += 1
-                    time.sleep(self.backoff * (2 ** (attempt - 1)))
+                    time.sleep(self.retry_policy.delay(attempt))
                     continue
                 unreachable = ServerUnreachableError(
                     "Could not reach the ftrack server at {0}: {1}. Check the server URL "
@@ -109,9 +118,9 @@ class HttpTransport(object):
                 )
                 unreachable._literal = True
                 raise unreachable from error
-            if response.status_code in RETRY_STATUSES and idempotent and attempt < self.retries:
+            if response.status_code in RETRY_STATUSES and idempotent and attempt < self.retry_policy.retries:
                 attempt += 1
-                time.sleep(self.backoff * (2 ** (attempt - 1)))
+                time.sleep(self.retry_policy.delay(attempt))
                 continue
             return self._parse(response)
 
