@@ -37,6 +37,15 @@ _CASCADE: Dict[str, Sequence[str]] = {
     "Schema": ("statuses", "types"),
     "ReviewSession": ("review_session_objects", "review_session_invitees"),
 }
+# (owner type or None for any, dependant type, key column) deleted with their owner.
+_DEPENDANTS = ((None, "CustomAttributeValue", "entity_id"), (None, "Metadata", "parent_id"),
+               (None, "ListObject", "entity_id"), ("List", "ListObject", "list_id"),
+               ("Resource", "Recipient", "resource_id"), ("User", "Membership", "user_id"),
+               ("Resource", "Appointment", "resource_id"))
+# Link types whose rows are removed with either end.
+_LINK_TYPES = ("WorkflowSchemaStatus", "TaskTypeSchemaType", "ProjectSchemaObjectType",
+               "SchemaStatus", "SchemaType", "AssetVersionLink", "TypedContextLink",
+               "JobComponent", "NoteComponent")
 # (type, attribute of another type referring to it) that make a delete be refused.
 _REFUSE: Dict[str, Sequence[Tuple[str, str]]] = {
     "Status": (("TypedContext", "status_id"), ("AssetVersion", "status_id")),
@@ -66,6 +75,7 @@ class Writer:
         self.user_id = user_id
         self.changes: List[Change] = []
         self._choices: Dict[Tuple[Any, Any], Tuple[List[str], List[str]]] = {}
+        self._link_cache: Dict[str, List[Tuple[EntityType, str]]] = {}
 
     # -- helpers -------------------------------------------------------------------------
     def _type(self, type_id: Any) -> EntityType:
@@ -602,24 +612,39 @@ class Writer:
                 if isinstance(rel, Inverse):
                     dependants += [r for r in self.db.find(target.family, {rel.fk: key})
                                    if r[0] in target.subtypes]
-        for base, attr in (("CustomAttributeValue", "entity_id"), ("Metadata", "parent_id"),
-                           ("ListObject", "entity_id"), ("ListObject", "list_id"),
-                           ("Recipient", "resource_id"), ("Membership", "user_id"),
-                           ("Appointment", "resource_id")):
+        for owner, base, attr in _DEPENDANTS:
             other = self.schema.types.get(base)
-            if other is not None and attr in other.attributes:
+            if (other is not None and attr in other.attributes
+                    and (owner is None or self.schema.is_a(type_id, owner))):
                 dependants += self.db.find(other.family, {attr: key})
-        for link_type in ("WorkflowSchemaStatus", "TaskTypeSchemaType", "ProjectSchemaObjectType",
-                          "SchemaStatus", "SchemaType", "AssetVersionLink", "TypedContextLink",
-                          "JobComponent", "NoteComponent"):
+        for other, name in self._link_columns(type_id):
+            dependants += self.db.find(other.family, {name: key})
+        for dependant in dependants:
+            self._delete_row(dependant, seen)
+
+    def _link_columns(self, type_id: str) -> List[Tuple[EntityType, str]]:
+        """(link type, key column) pairs whose rows point at entities of ``type_id``."""
+        cached = self._link_cache.get(type_id)
+        if cached is not None:
+            return cached
+        ancestors = set(self.schema.ancestors(type_id))
+        out: List[Tuple[EntityType, str]] = []
+        for link_type in _LINK_TYPES:
             other = self.schema.types.get(link_type)
             if other is None:
                 continue
+            columns = {}
+            for attr in other.attributes.values():
+                fk = self.schema.foreign_key(other, attr.name) if attr.kind == "reference" else None
+                if fk:
+                    columns[fk] = attr.target
             for name, attr in other.attributes.items():
-                if attr.kind == "scalar" and name.endswith("_id"):
-                    dependants += self.db.find(other.family, {name: key})
-        for dependant in dependants:
-            self._delete_row(dependant, seen)
+                # Key columns without a reference (e.g. WorkflowSchemaStatus.status_id).
+                if attr.kind == "scalar" and name.endswith("_id") and name not in columns:
+                    columns[name] = "".join(part.title() for part in name[:-3].split("_"))
+            out += [(other, fk) for fk, target in columns.items() if target in ancestors]
+        self._link_cache[type_id] = out
+        return out
 
     # -- events --------------------------------------------------------------------------
     def event_entities(self) -> List[Dict[str, Any]]:
