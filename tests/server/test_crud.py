@@ -236,3 +236,21 @@ def test_create_takes_the_key_from_entity_key(api: Api) -> None:
     result = api.ok([{"action": "create", "entity_type": "Job", "entity_key": [job_id],
                       "entity_data": {"__entity_type__": "Job"}}])
     assert result[0]["data"]["id"] == job_id
+
+
+def test_delete_removes_link_rows(api: Api, shot) -> None:
+    workflow = api.create("WorkflowSchema", name=f"wf-{uuid.uuid4().hex[:6]}")
+    status = api.create("Status", name=f"linked-{uuid.uuid4().hex[:6]}")
+    api.update("WorkflowSchema", workflow["id"], statuses=[api.ref(status)])
+    assert len(api.rows(f'select status_id from WorkflowSchemaStatus where workflow_schema_id '
+                        f'is "{workflow["id"]}"')) == 1
+    api.delete("Status", status["id"])
+    assert api.rows(f'select status_id from WorkflowSchemaStatus where workflow_schema_id '
+                    f'is "{workflow["id"]}"') == []
+    a = api.create("Task", name="a", parent=api.ref(shot))
+    b = api.create("Task", name="b", parent=api.ref(shot))
+    link = api.create("TypedContextLink", **{"from": api.ref(a), "to": api.ref(b)})
+    row = api.rows(f'select outgoing_links.to_id from Task where id is "{a["id"]}"')[0]
+    assert [entry["to_id"] for entry in row["outgoing_links"]] == [b["id"]]
+    api.delete("Task", b["id"])
+    assert api.rows(f'select id from TypedContextLink where id is "{link["id"]}"') == []
