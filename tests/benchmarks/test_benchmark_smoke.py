@@ -110,3 +110,71 @@ def test_bad_option_is_a_clear_usage_error(tmp_path: pathlib.Path) -> None:
                                timeout=60)
     assert completed.returncode == 2
     assert "expected comma separated integers, got '10,abc'" in completed.stderr
+
+
+# -- the report's pure parts, on hand-made cells ---------------------------------------------
+def _benchmarks_module(name: str):
+    import importlib
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+
+
+def _cell(group: str, medians: dict, rows=None, metric="seconds", errors=None, **params):
+    return {"cell": f"{group} cell", "group": group, "workload": group, "metric": metric,
+            "rows": rows, "params": params, "samples": {}, "medians": medians,
+            "errors": errors or {}}
+
+
+def test_targets_pass_fail_and_skip_from_ratios() -> None:
+    report = _benchmarks_module("_report")
+    data = {"official": {"error": None}, "cells": [
+        _cell("query", {"ours": 0.1, "official": 2.0, "floor": 0.05}, rows=10000, page_size=500),
+        _cell("create", {"ours": 0.2, "official": 1.0, "floor": 0.15}, rows=1000),
+        _cell("memory", {"ours": 1000.0, "official": 3000.0}, metric="bytes_per_entity"),
+        _cell("serve", {"server": 0.1}, rows=10000, errors={"floor": "OSError: boom"}),
+    ]}
+    verdicts = {t["target"]: (t["status"], t["detail"]) for t in report.targets(data)}
+    assert verdicts["query().all() 10000 rows, page 500: ≥ 15× faster than the official "
+                    "client"] == ("PASS", "20.0× faster")
+    assert verdicts["query().all() 10000 rows, page 500: ≤ 3× the raw floor"] == \
+        ("PASS", "2.00× the floor")
+    assert verdicts["create() + commit() of 1,000: ≥ 10× faster than the official client"] == \
+        ("FAIL", "5.0× faster")
+    assert verdicts["retained memory per entity: ≤ 40% of the official client's"] == \
+        ("PASS", "33% of the official client's")
+    assert verdicts["import ftrack_api: ≤ half the official client's time"] == \
+        ("SKIP", "workload not run")
+    assert verdicts["local server: serving 10,000 rows within 3× its raw floor"] == \
+        ("FAIL", "floor: OSError: boom")
+
+
+def test_targets_without_the_official_client_are_skipped() -> None:
+    report = _benchmarks_module("_report")
+    data = {"official": {"error": "offline"}, "cells": [
+        _cell("create", {"ours": 0.2, "floor": 0.15}, rows=1000)]}
+    (create,) = [t for t in report.targets(data) if t["target"].startswith("create()")]
+    assert create["status"] == "SKIP"
+    assert create["detail"] == "official client not run (offline)"
+
+
+def test_fallback_chart_is_a_valid_png(tmp_path: pathlib.Path) -> None:
+    import struct
+    import zlib
+
+    png = _benchmarks_module("_png")
+    path = tmp_path / "chart.png"
+    png.line_chart({"ours, page 500": [[1000, 0.04], [10000, 0.3]],
+                    "official, page 500": [[1000, 0.45], [10000, 3.2]]}, path)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert (width, height) == (png.WIDTH, png.HEIGHT)
+    length = struct.unpack(">I", data[33:37])[0]
+    assert data[37:41] == b"IDAT"
+    raw = zlib.decompress(data[41:41 + length])
+    assert len(raw) == height * (1 + 3 * width)
+    assert bytes(png.PALETTE["official"]) in raw and bytes(png.PALETTE["ours"]) in raw
