@@ -385,13 +385,20 @@ class Reader:
         chain: List[Dict[str, Any]] = []
         ctx = self.schema.types.get("Context")
         if self.schema.is_a(t.id, "AssetVersion"):
+            # As a real server answers: the asset's context chain, then one item for the
+            # version named "<asset name> v<NNN>" (no separate Asset item), e.g.
+            # [Project p, TypedContext sh01, AssetVersion "cloud v001"]. StandardStructure
+            # relies on it (link[1:-1] are the folders between project and asset).
             asset = self.db.get(self.schema.types["Asset"].family, data.get("asset_id") or "")
-            parent_chain = []
+            parent_chain: List[Dict[str, Any]] = []
+            name = f"v{data.get('version') or 0:03d}"
             if asset is not None:
-                # The asset's own link already ends with the asset itself.
-                parent_chain = self._link(self.schema.types[asset[0]], asset[2])
-            return parent_chain + [{"id": data.get("id"), "name": f"v{data.get('version')}",
-                                    "type": "AssetVersion"}]
+                context = (self.db.get(ctx.family, asset[2].get("context_id") or "")
+                           if ctx else None)
+                if context is not None:
+                    parent_chain = self._link(self.schema.types[context[0]], context[2])
+                name = f"{asset[2].get('name')} {name}"
+            return parent_chain + [{"id": data.get("id"), "name": name, "type": "AssetVersion"}]
         if self.schema.is_a(t.id, "Asset"):
             parent = self.db.get(ctx.family, data.get("context_id") or "") if ctx else None
             out = self._link(self.schema.types[parent[0]], parent[2]) if parent else []
