@@ -30,8 +30,8 @@ def test_versions_are_numbered_and_linked(report) -> None:
     assert values["status"] == "Pending Review"
     assert values["uses"] == [4]
     assert values["used_in"] == [3]
-    assert values["link_types"] == ["Project", "TypedContext", "TypedContext", "Asset",
-                                    "AssetVersion"]
+    # A real server's AssetVersion link: the asset's context chain, then the version.
+    assert values["link_types"] == ["Project", "TypedContext", "TypedContext", "AssetVersion"]
 
 
 def test_computed_link_ancestors_and_descendants(report) -> None:
@@ -102,3 +102,16 @@ def test_issue_acceptance_cases_through_the_official_client(report) -> None:
                                      ["Shot", "sh020"], ["Task", "t0"]]
     assert values["versions"] == [1, 2]
     assert values["minimal_status"] == "Not started"
+
+
+def test_disk_location_with_the_standard_structure(report) -> None:
+    values = report.step("disk_location_with_standard_structure")
+    assert values["relative_path"].split("/")[1:] == ["sq_shared", "sh_disk", "plate", "v001",
+                                                      "main.exr"]
+    assert values["relative_path"].startswith("official_")
+    assert values["exists"] is True
+    assert values["version_link"] == ["sq_shared", "sh_disk", "plate v001"]
+    assert values["picked"] == "studio.disk"
+    assert values["availability"] == 100.0
+    assert values["exists_after_removal"] is False
+    assert values["availability_after_removal"] == 0.0

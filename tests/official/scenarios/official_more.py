@@ -137,6 +137,53 @@ def unmanaged_location():
 
 
 @step
+def disk_location_with_standard_structure():
+    import ftrack_api.accessor.disk
+    import ftrack_api.structure.standard
+
+    session = new_session()
+    location = session.ensure("Location", {"name": "studio.disk"})
+    root = tempfile.mkdtemp(prefix="official-disk-")
+    location.accessor = ftrack_api.accessor.disk.DiskAccessor(prefix=root)
+    location.structure = ftrack_api.structure.standard.StandardStructure()
+    location.priority = 1
+    shot = new_shot(session, "sh_disk")
+    task = session.create("Task", {"name": "comp", "parent": shot, "type": task_type(session)})
+    asset = session.create("Asset", {"name": "plate", "parent": shot,
+                                     "type": session.query('AssetType where short is "img"')
+                                     .one()})
+    version = session.create("AssetVersion", {"asset": asset, "task": task})
+    session.commit()
+    source = os.path.join(tempfile.mkdtemp(prefix="official-src-"), "plate.exr")
+    with open(source, "w") as handle:
+        handle.write("exr")
+    component = version.create_component(source, data={"name": "main"}, location=location)
+    session.commit()
+    path = location.get_filesystem_path(component)
+    result = {
+        "relative_path": os.path.relpath(path, root).replace(os.sep, "/"),
+        "exists": os.path.exists(path),
+        "version_link": [item["name"] for item in version["link"]][1:],
+    }
+    session.close()
+    fresh = new_session()
+    location = fresh.query('Location where name is "studio.disk"').one()
+    location.accessor = ftrack_api.accessor.disk.DiskAccessor(prefix=root)
+    location.structure = ftrack_api.structure.standard.StandardStructure()
+    location.priority = 1
+    again = fresh.get("Component", component["id"])
+    result["picked"] = fresh.pick_location(again)["name"]
+    result["availability"] = fresh.get_component_availability(again)[location["id"]]
+    location.remove_component(again)
+    fresh.commit()
+    result["exists_after_removal"] = os.path.exists(path)
+    result["availability_after_removal"] = fresh.get_component_availability(again)[
+        location["id"]]
+    fresh.close()
+    return result
+
+
+@step
 def refused_delete():
     session = new_session()
     status = session.query('Status where name is "Not started"').one()
