@@ -36,6 +36,7 @@ from typing import Any, Dict, List, Optional, Sequence
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(REPO))  # the server and the client measured are this checkout's
 
 import _envs  # noqa: E402
 import _report  # noqa: E402
@@ -463,8 +464,25 @@ def _machine() -> Dict[str, Any]:
             .strftime("%Y-%m-%d %H:%M UTC")}
 
 
+def _check_dependencies() -> Optional[str]:
+    missing = []
+    for module in ("requests", "aiohttp"):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    if missing:
+        return (f"missing {', '.join(missing)} in {sys.executable}: run the benchmark with the "
+                f"interpreter the project is installed in (pip install -e '.[server]')")
+    return None
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    problem = _check_dependencies()
+    if problem:
+        _log(f"error: {problem}")
+        return 2
     output = pathlib.Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     official: Optional[pathlib.Path] = None
