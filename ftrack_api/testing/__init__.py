@@ -5,6 +5,25 @@ Use :class:`LocalServer` as a context manager::
     with LocalServer() as server:
         session = server.session()
 
+or run it from the command line (``python -m ftrack_api.testing serve --help``), which
+prints ``FTRACK_SERVER``, ``FTRACK_API_USER`` and ``FTRACK_API_KEY`` for any script. For
+pytest suites, ``ftrack_api.testing.pytest_plugin`` provides ``ftrack_server`` and
+``ftrack_session`` fixtures.
+
+What it serves: ``POST /api`` (every action of the Python and JavaScript clients:
+``query_server_information``, ``query_schemas``, ``query``, ``search``, ``create``,
+``update``, ``delete``, ``reset_remote``, ``delayed_job``, ``get_widget_url``,
+``send_user_invite``, ``send_review_session_invite``, ``encode_media``,
+``get_upload_metadata``, ``complete_multipart_upload``), the socket.io 0.9 event hub
+(``ftrack.update`` after every committed batch that changed data) and the file endpoints
+of the ``ftrack.server`` location (``/component/get``, ``/component/thumbnail``,
+``/component/remove`` and the upload URLs). Errors are ftrack error objects; HTTP status
+codes are used when the client sends ``ftrack-strict-api: true``.
+
+The default schema set is :mod:`ftrack_api.testing._schemas_default`; any schema list in
+ftrack's format works (e.g. the 116 types of a real server). The seeded rows and their
+fixed ids are listed in :mod:`ftrack_api.testing._seed`.
+
 ``import ftrack_api`` never imports this package; importing it does not import aiohttp
 either until a server is started.
 """
