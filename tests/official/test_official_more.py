@@ -115,3 +115,16 @@ def test_disk_location_with_the_standard_structure(report) -> None:
     assert values["availability"] == 100.0
     assert values["exists_after_removal"] is False
     assert values["availability_after_removal"] == 0.0
+
+
+def test_review_sessions_and_version_lists(report) -> None:
+    values = report.step("review_sessions_and_version_lists")
+    assert values["review_objects"] == 2
+    assert values["review_versions"] == [1, 2]
+    assert values["invitees"] == ["client@example.com"]
+    assert values["list_items"] == [1, 2]
+    assert values["list_type"] == "AssetVersionList"
+
+
+def test_deleting_a_project_deletes_everything_under_it(report) -> None:
+    assert report.step("delete_project_cascades") == {"left": []}

@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 
+import arrow
 import requests
 
 import ftrack_api
@@ -181,6 +182,80 @@ def disk_location_with_standard_structure():
         location["id"]]
     fresh.close()
     return result
+
+
+@step
+def review_sessions_and_version_lists():
+    session = new_session()
+    data = fixture_data()
+    shot = new_shot(session, "sh_review")
+    asset = session.create("Asset", {"name": "review_asset", "parent": shot,
+                                     "type": session.query('AssetType where short is "upload"')
+                                     .one()})
+    versions = [session.create("AssetVersion", {"asset": asset}) for _ in range(2)]
+    project = session.get("Project", data["project_id"])
+    review = session.create("ReviewSession", {
+        "name": "dailies", "project": project, "description": "Morning dailies",
+        "start_date": arrow.get("2024-01-01T09:00:00"), "end_date": arrow.get("2024-01-01T10:00:00"),
+    })
+    for version in versions:
+        session.create("ReviewSessionObject", {"review_session": review,
+                                               "asset_version": version,
+                                               "name": "obj", "version": "v1"})
+    invitee = session.create("ReviewSessionInvitee", {"review_session": review,
+                                                      "name": "Client",
+                                                      "email": "client@example.com"})
+    version_list = session.create("AssetVersionList", {
+        "name": "selects", "project": project,
+        "category": session.query('ListCategory where name is "Default"').one(),
+        "owner": session.query('User where username is "{0}"'.format(session.api_user)).one(),
+    })
+    session.commit()
+    for version in versions:
+        version_list["items"].append(version)
+    session.commit()
+    session.send_review_session_invite(invitee)
+    ids = {"review": review["id"], "list": version_list["id"]}
+    session.close()
+    fresh = new_session()
+    review = fresh.get("ReviewSession", ids["review"])
+    version_list = fresh.get("AssetVersionList", ids["list"])
+    result = {
+        "review_objects": len(review["review_session_objects"]),
+        "review_versions": sorted(o["asset_version"]["version"]
+                                  for o in review["review_session_objects"]),
+        "invitees": [i["email"] for i in review["review_session_invitees"]],
+        "list_items": sorted(v["version"] for v in version_list["items"]),
+        "list_type": version_list.entity_type,
+    }
+    fresh.close()
+    return result
+
+
+@step
+def delete_project_cascades():
+    session = new_session()
+    schema = session.query('ProjectSchema where name is "VFX Scheme"').one()
+    project = session.create("Project", {"name": "doomed_project", "full_name": "Doomed",
+                                         "project_schema": schema})
+    sequence = session.create("Sequence", {"name": "sq", "parent": project})
+    shot = session.create("Shot", {"name": "sh", "parent": sequence})
+    task = session.create("Task", {"name": "t", "parent": shot, "type": task_type(session)})
+    asset = session.create("Asset", {"name": "a", "parent": shot,
+                                     "type": session.query('AssetType where short is "geo"')
+                                     .one()})
+    version = session.create("AssetVersion", {"asset": asset, "task": task})
+    session.commit()
+    ids = {"Project": project["id"], "Sequence": sequence["id"], "Shot": shot["id"],
+           "Task": task["id"], "Asset": asset["id"], "AssetVersion": version["id"]}
+    session.delete(project)
+    session.commit()
+    session.close()
+    fresh = new_session()
+    left = sorted(name for name, entity_id in ids.items()
+                  if fresh.get(name, entity_id) is not None)
+    fresh.close()
+    return {"left": left}
 
 
 @step
