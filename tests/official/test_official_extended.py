@@ -30,7 +30,7 @@ def test_every_step_ran(report) -> None:
         "notes_replies_recipients_categories", "timer_and_timelogs",
         "assignments_lists_memberships", "project_schema_helpers", "cascading_delete",
         "remote_actions", "event_hub_round_trip", "custom_attribute_types",
-        "ensure_with_typed_values"])
+        "ensure_with_typed_values", "custom_attributes_on_every_owner"])
 
 
 def test_dates_are_stored_in_utc_and_compared_in_queries(report) -> None:
@@ -154,3 +154,12 @@ def test_ensure_with_boolean_and_datetime_values(report) -> None:
     assert values["same_user"] is True
     assert values["same_timelog"] is True
     assert values["timelog_count"] == 1
+
+
+def test_custom_attributes_on_every_owner_type(report) -> None:
+    values = report.step("custom_attributes_on_every_owner")
+    assert values["Asset"] == {"n_asset": 5}
+    assert values["AssetVersion"] == {"n_assetversion": 6}
+    assert values["User"] == {"n_user": 7}
+    assert values["Project"]["n_show"] == 8
+    assert values["TypedContextList"] == {"n_list": 9}

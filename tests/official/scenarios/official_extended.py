@@ -186,6 +186,46 @@ def custom_attribute_types():
 
 
 @step
+def custom_attributes_on_every_owner():
+    session = new_session()
+    number = session.query('CustomAttributeType where name is "number"').one()
+    for entity_type in ("assetversion", "asset", "user", "show", "list"):
+        session.create("CustomAttributeConfiguration", {
+            "entity_type": entity_type, "type": number, "key": "n_" + entity_type,
+            "label": entity_type, "config": '{"isdecimal": false}', "default": 0})
+    session.commit()
+    session.close()
+    session = new_session()
+    shot = new_shot(session, "sh_ca_owners")
+    asset = session.create("Asset", {"name": "ca_asset", "parent": shot,
+                                     "type": session.query('AssetType where short is "geo"')
+                                     .one()})
+    asset["custom_attributes"]["n_asset"] = 5
+    version = session.create("AssetVersion", {"asset": asset})
+    version["custom_attributes"]["n_assetversion"] = 6
+    user = session.create("User", {"username": "ca_user_" + uuid.uuid4().hex[:6]})
+    user["custom_attributes"]["n_user"] = 7
+    project = session.create("Project", {
+        "name": "ca_project_" + uuid.uuid4().hex[:6], "full_name": "CA owners",
+        "project_schema": session.query('ProjectSchema where name is "VFX Scheme"').one()})
+    project["custom_attributes"]["n_show"] = 8
+    task_list = session.create("TypedContextList", {
+        "name": "ca_list", "project": project,
+        "category": session.query('ListCategory where name is "Default"').one(),
+        "owner": admin(session)})
+    task_list["custom_attributes"]["n_list"] = 9
+    session.commit()
+    ids = {"Asset": asset["id"], "AssetVersion": version["id"], "User": user["id"],
+           "Project": project["id"], "TypedContextList": task_list["id"]}
+    session.close()
+    fresh = new_session()
+    result = {name: dict(fresh.get(name, entity_id)["custom_attributes"])
+              for name, entity_id in ids.items()}
+    fresh.close()
+    return result
+
+
+@step
 def ensure_with_typed_values():
     session = new_session()
     shot = new_shot(session, "sh_ensure_typed")
