@@ -68,6 +68,13 @@ def _http(spec: Spec) -> Any:
     return http
 
 
+def _warm_http(spec: Spec) -> Any:
+    """A requests session with its connection open, as a client's is after ``Session()``."""
+    http = _http(spec)
+    _call(http, spec, [{"action": "query_server_information"}])
+    return http
+
+
 def _call(http: Any, spec: Spec, operations: List[Dict[str, Any]]) -> Any:
     response = http.post(spec["server_url"] + "/api", data=json.dumps(operations))
     data = json.loads(response.content)
@@ -170,7 +177,7 @@ def w_startup(spec: Spec) -> Dict[str, Any]:
 def w_query(spec: Spec) -> Dict[str, Any]:
     page_size = spec["page_size"]
     if spec["contender"] == "floor":
-        http = _http(spec)
+        http = _warm_http(spec)
         start = _start()
         rows = _floor_pages(http, spec, TASK_EXPRESSION, page_size)
         seconds = _stop(start)
@@ -190,7 +197,7 @@ def w_create(spec: Spec) -> Dict[str, Any]:
     if spec["contender"] == "floor":
         import uuid
 
-        http = _http(spec)
+        http = _warm_http(spec)
         start = _start()
         operations = []
         for index in range(count):
@@ -302,7 +309,7 @@ def w_serve(spec: Spec) -> Dict[str, Any]:
         connection.close()
         _check_rows(len(out), spec)
         return {"seconds": seconds, "bytes": len(body)}
-    http = _http(spec)
+    http = _warm_http(spec)
     body = json.dumps([{"action": "query",
                         "expression": f"{TASK_EXPRESSION} offset 0 limit {rows}"}])
     start = _start()
