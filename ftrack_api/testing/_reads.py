@@ -33,6 +33,9 @@ def key_from_values(t: EntityType, values: Sequence[Any]) -> str:
     return json.dumps([str(v) for v in values])
 
 
+_MISSING = object()
+
+
 class RawJSON(str):
     """A result that is already JSON text (embedded verbatim in the response)."""
 
@@ -53,10 +56,14 @@ class Reader:
         self.schema = schema
         self._configs: Optional[List[Row]] = None
         self._base_fields: Dict[str, List[Tuple[str, bool]]] = {}
+        self._inherit_memo: Dict[Tuple[str, str], Any] = {}
+        self._parents: Dict[str, Optional[str]] = {}
 
     # -- query action ----------------------------------------------------------------
     def query(self, expression: Any, allow_raw: bool = True) -> Any:
         """Run a query; return the ``query`` result (a dict, or :class:`RawJSON`)."""
+        self._inherit_memo.clear()  # earlier operations of the batch may have written values
+        self._parents.clear()
         q = parse(expression)
         if q.group_by or any(p.aggregate for p in q.projections):
             return self._grouped(q)
@@ -579,18 +586,33 @@ class Reader:
         return groups
 
     def _inherited(self, key: str, data: Dict[str, Any], config_id: str, default: Any) -> Any:
+        """Value of a hierarchical attribute from the nearest ancestor that sets it."""
         ctx = self.schema.types.get("Context")
         cav = self.schema.types.get("CustomAttributeValue")
+        if ctx is None or cav is None:
+            return default
+        memo = self._inherit_memo
+        walked: List[str] = []
         parent_id = data.get("parent_id")
         seen = {key}
-        while ctx is not None and cav is not None and parent_id and parent_id not in seen:
+        result: Any = _MISSING
+        while parent_id and parent_id not in seen:
+            if (config_id, parent_id) in memo:
+                result = memo[(config_id, parent_id)]
+                break
             seen.add(parent_id)
+            walked.append(parent_id)
             found = self.db.get(cav.family, json.dumps([config_id, parent_id]))
             if found is not None:
-                return found[2].get("value")
-            parent = self.db.get(ctx.family, parent_id)
-            parent_id = parent[2].get("parent_id") if parent else None
-        return default
+                result = found[2].get("value")
+                break
+            if parent_id not in self._parents:
+                parent = self.db.get(ctx.family, parent_id)
+                self._parents[parent_id] = parent[2].get("parent_id") if parent else None
+            parent_id = self._parents[parent_id]
+        for node in walked:  # every node on the way up resolves to the same answer
+            memo[(config_id, node)] = result
+        return default if result is _MISSING else result
 
     def _cav_object(self, row: Row) -> Dict[str, Any]:
         ty, _k, data = row

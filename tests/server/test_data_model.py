@@ -242,3 +242,28 @@ def test_documented_seed_ids(api: Api) -> None:
                       "Done": "DONE", "Blocked": "BLOCKED"}
     user = api.rows(f'select id from User where username is "{api.server.api_user}"')[0]
     assert user["id"] == seed_id("User", api.server.api_user)
+
+
+def test_hierarchical_values_within_one_batch_and_many_rows(api: Api, hierarchy) -> None:
+    config_id = values(api, "Project", hierarchy["project"]["id"])[hierarchy["hier"]]["configuration_id"]
+    for i in range(3):
+        api.create("Task", name=f"extra{i}", parent=api.ref(hierarchy["sh2"]))
+    query = (f'select custom_attributes from Task where project_id is '
+             f'"{hierarchy["project"]["id"]}"')
+    results = api.ok([
+        {"action": "update", "entity_type": "ContextCustomAttributeValue",
+         "entity_key": [config_id, hierarchy["project"]["id"]],
+         "entity_data": {"__entity_type__": "ContextCustomAttributeValue", "value": 12.0}},
+        {"action": "query", "expression": query},
+        {"action": "update", "entity_type": "ContextCustomAttributeValue",
+         "entity_key": [config_id, hierarchy["sh2"]["id"]],
+         "entity_data": {"__entity_type__": "ContextCustomAttributeValue", "value": 48.0}},
+        {"action": "query", "expression": query},
+    ])
+
+    def fps(result):
+        return sorted(item["value"] for row in result["data"] for item in row["custom_attributes"]
+                      if item["key"] == hierarchy["hier"])
+
+    assert fps(results[1]) == [12.0] * 4
+    assert fps(results[3]) == [12.0, 48.0, 48.0, 48.0]
