@@ -31,8 +31,8 @@ class QueryResult(collections.abc.Sequence):
     after that many rows, with pages never asking for more rows than remain.
     """
 
-    OFFSET_EXPRESSION = re.compile(r"(?P<offset>offset (?P<value>\d+))")
-    LIMIT_EXPRESSION = re.compile(r"(?P<limit>limit (?P<value>\d+))")
+    OFFSET_EXPRESSION = re.compile(r"(?P<offset>\boffset\s+(?P<value>\d+))", re.IGNORECASE)
+    LIMIT_EXPRESSION = re.compile(r"(?P<limit>\blimit\s+(?P<value>\d+))", re.IGNORECASE)
 
     def __init__(self, session: Any, expression: str, page_size: int = 500) -> None:
         if not isinstance(page_size, int) or page_size <= 0:

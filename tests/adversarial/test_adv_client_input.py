@@ -338,3 +338,34 @@ def test_credentials_that_cannot_be_sent_are_refused_without_revealing_them(loca
         make(local_server.url, tmp_path, **kwargs)
     assert name in str(info.value)
     assert "secret-part" not in str(info.value) and value not in str(info.value)
+
+
+@pytest.mark.parametrize("expression", [
+    "\n    User where username is '{user}'\n",
+    "User\twhere username is '{user}'",
+    "  select username from User where username is '{user}'",
+    "SELECT username FROM User WHERE username is '{user}'",
+    "select username\nfrom User\nwhere username is '{user}'",
+    "User where username is '{user}'\nlimit 1",
+    "User where username is '{user}' LIMIT 1",
+    "User where username is '{user}' limit\t1 offset\t0",
+    """
+    select username
+    from User
+    where username is '{user}'
+    order by username
+    """,
+])
+def test_query_whitespace_and_keyword_case(session, local_server, expression):
+    result = session.query(expression.format(user=local_server.api_user))
+    assert [user["username"] for user in result] == [local_server.api_user]
+
+
+def test_user_limit_with_odd_spacing_still_pages(session, project):
+    _, sequence = project
+    for index in range(7):
+        session.create("Shot", {"name": "lim{0}".format(index), "parent": sequence})
+    session.commit()
+    result = session.query(
+        'Shot where parent_id is "{0}" order by name LIMIT\t5 Offset  1'.format(sequence["id"]), page_size=2)
+    assert [shot["name"] for shot in result] == ["lim{0}".format(i) for i in range(1, 6)]
