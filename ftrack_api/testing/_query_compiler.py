@@ -299,6 +299,10 @@ class Compiler:
         sql = f"SELECT {expr} FROM entity {alias} WHERE {self.type_filter(alias, t)}"
         if q.where is not None:
             sql += f" AND {self.criteria(q.where, alias, t)}"
+        if q.order_by or q.limit is not None or q.offset:
+            sql += self.order_by(q, alias, t)
+            limit = -1 if q.limit is None else q.limit
+            sql += f" LIMIT {self.bind(limit)} OFFSET {self.bind(q.offset or 0)}"
         return sql, t
 
     def root(self, q: Query, alias: str = "e") -> Tuple[str, EntityType]:

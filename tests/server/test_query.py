@@ -143,6 +143,10 @@ def test_projection_through_references(world: Dict[str, Any]) -> None:
     ('id in (select id from Task where bid > 8)', ["t9"]),
     ('parent_id in (select id from Shot where name is "sh010") and bid < 1', ["t0"]),
     ('ancestors any (name is "sq01") and bid < 2', ["t0", "t1"]),
+    ('id in (select id from Task where parent.name is sh010 order by bid desc limit 2)',
+     ["t8", "t9"]),
+    ('id in (select id from Task where parent.name is sh010 order by bid offset 8)',
+     ["t8", "t9"]),
 ])
 def test_operators(world: Dict[str, Any], criteria: str, expected: Any) -> None:
     rows = world["api"].rows(f"select name from Task where parent.name is sh010 and ({criteria})")
