@@ -129,7 +129,12 @@ def markdown(data: Dict[str, Any]) -> str:
         f"Median of {options['repeat']} fresh-process run(s) per cell, contenders alternating; "
         f"one LocalServer (file SQLite) holding the same data for all. "
         f"Official client: ftrack-python-api {official['version']}"
-        + (f" — **not run**: {official['error']}" if official["error"] else "") + ".",
+        + (f" — **not run**: {official['error']}" if official["error"] else "") + "."
+        + (f" Checkout measured: {data['commit']}." if data.get("commit") else ""),
+        "",
+        "ours = this library; official = ftrack-python-api 3.1.0; floor = the same pages "
+        "fetched with plain requests and decoded with json.loads (the server's time is in "
+        "every column, the floor's included).",
         "",
         "| Workload | ours | official | floor | official ÷ ours | ours ÷ floor |",
         "|---|---:|---:|---:|---:|---:|",

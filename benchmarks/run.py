@@ -456,6 +456,21 @@ def _profile_server(bench: Bench, base: pathlib.Path, spec: Dict[str, Any]) -> N
 _TASKS = "select id, name, status_id, priority_id, parent_id, description from Task"
 
 
+def _commit() -> Optional[str]:
+    """The checkout's commit (with ``+dirty`` when it has local changes), if git is there."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=str(REPO),
+                              capture_output=True, text=True, timeout=30)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
+                                "--", "ftrack_api"], cwd=str(REPO), capture_output=True,
+                               text=True, timeout=30)
+        return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def _machine() -> Dict[str, Any]:
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {"python": platform.python_version(), "platform": platform.platform(),
@@ -507,7 +522,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     data.update({
-        "machine": dict(_machine(), load_average_at_start=load_at_start), "seconds_total": time.perf_counter() - started,
+        "machine": dict(_machine(), load_average_at_start=load_at_start),
+        "commit": _commit(), "seconds_total": time.perf_counter() - started,
         "options": {"sizes": args.sizes, "page_sizes": args.page_sizes, "repeat": args.repeat,
                     "batch": args.batch, "reads_rows": args.reads_rows,
                     "memory_rows": args.memory_rows, "serve_rows": args.serve_rows},
