@@ -75,6 +75,17 @@ def optimise(payloads: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     if cancelled:
         payloads = [p for p in payloads if identity(p) not in cancelled]
 
+    # Deleting an entity twice is deleting it once (a second delete would fail the batch).
+    once: List[Dict[str, Any]] = []
+    doomed = set()
+    for payload in payloads:
+        if payload["action"] == "delete":
+            if identity(payload) in doomed:
+                continue
+            doomed.add(identity(payload))
+        once.append(payload)
+    payloads = once
+
     # 3. Only the last update of each (entity, attribute) counts.
     seen = set()
     kept: List[Dict[str, Any]] = []

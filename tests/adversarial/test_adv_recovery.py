@@ -256,3 +256,29 @@ def test_close_with_pending_operations_and_a_context_manager(local_server, tmp_p
         session.commit()
     with local_server.session(schema_cache_path=str(tmp_path)) as other:
         assert other.query('Priority where name is "{0}"'.format(name)).all() == []
+
+
+def test_deleting_an_entity_twice_commits(session, project, new_session):
+    _, sequence = project
+    shot = session.create("Shot", {"name": "twice", "parent": sequence})
+    session.commit()
+    session.delete(shot)
+    session.delete(shot)
+    session.commit()
+    assert len(session.recorded_operations) == 0
+    assert new_session().get("Shot", shot["id"]) is None
+
+
+def test_update_after_delete_fails_the_batch_and_rollback_recovers(session, project, new_session):
+    # Like the official client: the update is sent after the delete and the server
+    # refuses it; nothing of the batch is applied.
+    _, sequence = project
+    shot = session.create("Shot", {"name": "zombie", "parent": sequence})
+    session.commit()
+    session.delete(shot)
+    shot["description"] = "after delete"
+    with pytest.raises(ftrack_api.exception.ServerError, match="not found"):
+        session.commit()
+    session.rollback()
+    assert new_session().get("Shot", shot["id"])["name"] == "zombie"
+    assert session.query("User").first() is not None
