@@ -69,6 +69,11 @@ class Backend:
                 raise
         self.api_user = api_user
         self.api_key = api_key
+        # API keys by username, kept in memory so that authentication never waits for a
+        # running batch (the event hub authenticates on the server's event loop).
+        self._keys: Dict[str, str] = dict(self.db.conn.execute(
+            "SELECT username, api_key FROM api_key").fetchall())
+        self._pending_keys: Dict[str, str] = {}
 
     def close(self) -> None:
         with self.lock:
@@ -89,14 +94,19 @@ class Backend:
             except BaseException:
                 self.db.rollback()
                 raise
+            self._keys[username] = api_key
         return api_key
 
     def authenticate(self, username: Any, api_key: Any) -> bool:
         if not isinstance(username, str) or not isinstance(api_key, str):
             return False
-        with self.lock:
-            expected = self.db.api_key_for(username)
+        expected = self._keys.get(username)
         return expected is not None and secrets.compare_digest(expected, api_key)
+
+    def set_key_in_batch(self, username: str, api_key: str) -> None:
+        """Change an API key as part of the running batch (applied when it commits)."""
+        self.db.set_api_key(username, api_key)
+        self._pending_keys[username] = api_key
 
     # -- files ---------------------------------------------------------------------------
     def store_upload(self, token: str, part: Optional[int], data: bytes,
@@ -224,9 +234,12 @@ class Backend:
                         raise ValidationError(f"Operation {index} is nested too deeply.") from None
                     reader._configs = None
                 self.db.commit()
+                self._keys.update(self._pending_keys)
             except BaseException:
                 self.db.rollback()
                 raise
+            finally:
+                self._pending_keys.clear()
             entities = writer.event_entities() if writer.changes else []
         if entities and self.publish is not None:
             self._publish_update(entities, username, user_id, headers)
@@ -347,7 +360,7 @@ def _reset_remote(backend: Backend, reader: Reader, writer: Writer, op: Dict[str
     if username is None:
         raise ValidationError("reset_remote needs the entity_key of a User.")
     new_key = secrets.token_hex(24)
-    backend.db.set_api_key(username, new_key)
+    backend.set_key_in_batch(username, new_key)
     return {"action": "reset_remote", "data": {"api_key": new_key}}
 
 

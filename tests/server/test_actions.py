@@ -107,3 +107,12 @@ def test_keywords_are_case_insensitive(api: Api) -> None:
     assert [r["name"] for r in rows] == ["Low"]
     rows = api.rows("select name from Priority limit 1 offset 0")
     assert len(rows) == 1
+
+
+def test_reset_remote_in_a_failed_batch_keeps_the_old_key() -> None:
+    with LocalServer() as srv:
+        api = Api(srv)
+        body = api.call([{"action": "reset_remote", "reset_type": "api_key"},
+                         {"action": "delete", "entity_type": "Task", "entity_key": ["missing"]}])
+        assert body["exception"] == "NotFoundError"
+        assert api.call([]) == []
