@@ -718,7 +718,15 @@ class Session(_IdentityMap, _SessionHelpers):
                 for item in data
             )
         body = self.encode(data, entity_attribute_strategy="modified_only")
-        return self._transport.send(body, idempotent=idempotent)
+        result = self._transport.send(body, idempotent=idempotent)
+        if not isinstance(result, list) or len(result) != len(data):
+            # A proxy or a broken server; never let it surface as a KeyError later.
+            raise ftrack_api.exception.ServerError(
+                "Server answered {0} action(s) with an unexpected JSON document: {1}".format(
+                    len(data), repr(result)[:300]
+                )
+            )
+        return result
 
     def call(self, data: List[Dict[str, Any]]) -> List[Any]:
         """Send the list of actions *data* and return the decoded results (one per action)."""

@@ -24,14 +24,15 @@ def free_port() -> int:
     return port
 
 
-Answer = Tuple[int, str, bytes]
+Answer = Tuple[Any, ...]
 
 
 class StubServer:
     """A tiny loopback ``http.server`` answering every POST with ``handler(body, count)``.
 
     ``handler`` returns ``(status, content_type, body_bytes)`` or ``None`` to drop the
-    connection without an answer.
+    connection without an answer; a fourth item declares another content length (the
+    answer is then cut off).
     """
 
     def __init__(self, handler: Callable[[bytes, int], Optional[Answer]]) -> None:
@@ -52,12 +53,15 @@ class StubServer:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
                     return
-                status, content_type, payload = answer
+                status, content_type, payload = answer[:3]
+                declared = answer[3] if len(answer) > 3 else len(payload)
                 self.send_response(status)
                 self.send_header("content-type", content_type)
-                self.send_header("content-length", str(len(payload)))
+                self.send_header("content-length", str(declared))
                 self.end_headers()
                 self.wfile.write(payload)
+                if declared != len(payload):  # a cut-off answer
+                    self.close_connection = True
 
         self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True

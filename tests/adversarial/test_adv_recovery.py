@@ -34,6 +34,12 @@ class Forwarder:
         if mode == "drop_once":
             self.mode = "forward"
             return None
+        if mode in ("truncate", "truncate_once"):
+            if mode == "truncate_once":
+                self.mode = "forward"
+            return 200, "application/json", b'[{"action": "qu', 4000
+        if mode.startswith("json:"):
+            return 200, "application/json", mode[5:].encode()
         response = requests.post(
             self.server.url + "/api", data=body, timeout=60,
             headers={"ftrack-user": self.server.api_user, "ftrack-api-key": self.server.api_key,
@@ -281,4 +287,35 @@ def test_update_after_delete_fails_the_batch_and_rollback_recovers(session, proj
         session.commit()
     session.rollback()
     assert new_session().get("Shot", shot["id"])["name"] == "zombie"
+    assert session.query("User").first() is not None
+
+
+def test_cut_off_answer_to_a_read_is_retried(proxied):
+    session, forwarder = proxied
+    before = forwarder.forwarded
+    forwarder.mode = "truncate_once"
+    assert session.query("User").first() is not None
+    assert forwarder.forwarded == before + 1
+
+
+def test_cut_off_answer_to_a_commit_keeps_operations(proxied, new_session):
+    session, forwarder = proxied
+    _, sequence = make_project(session)
+    sequence["description"] = "after a cut-off answer"
+    forwarder.mode = "truncate"
+    with pytest.raises(requests.exceptions.RequestException):
+        session.commit()
+    assert len(session.recorded_operations) == 1
+    forwarder.mode = "forward"
+    session.commit()
+    assert new_session().get("Sequence", sequence["id"])["description"] == "after a cut-off answer"
+
+
+@pytest.mark.parametrize("document", ["{}", "[]", "null", "5", '[{"action": "query"}, {"action": "query"}]'])
+def test_answers_of_the_wrong_shape_are_server_errors(proxied, document):
+    session, forwarder = proxied
+    forwarder.mode = "json:" + document
+    with pytest.raises(ftrack_api.exception.ServerError, match="unexpected"):
+        session.query("User").all()
+    forwarder.mode = "forward"
     assert session.query("User").first() is not None
