@@ -394,6 +394,9 @@ def _invite(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]
         t = backend.schema.get("ReviewSessionInvitee")
         reader.db.get(t.family, invitee) or _raise(
             ValidationError(f"ReviewSessionInvitee {invitee!r} was not found."))
+        if "last_sent_at" in t.attributes:
+            writer.update(t.id, [invitee], {"last_sent_at": {"__type__": "datetime",
+                                                             "value": _values.now()}})
     return {"sent": True}
 
 

@@ -66,6 +66,8 @@ def test_invites(api: Api) -> None:
                          review_session=api.ref(session))
     assert api.ok([{"action": "send_review_session_invite",
                     "review_session_invitee_id": invitee["id"]}]) == [{"sent": True}]
+    sent = api.rows(f'select last_sent_at from ReviewSessionInvitee where id is "{invitee["id"]}"')
+    assert sent[0]["last_sent_at"]["__type__"] == "datetime"
 
 
 def test_encode_media_creates_job_and_components(api: Api) -> None:
