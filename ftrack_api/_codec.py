@@ -10,7 +10,7 @@ import collections.abc
 import datetime
 import json
 import re
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict
 
 import ftrack_api.symbol
 from ftrack_api._datetime import DateTime

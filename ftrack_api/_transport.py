@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any, Callable, Dict, List, NamedTuple, Optional
+from typing import Any, Callable, Dict, NamedTuple, Optional
 
 import requests
 import requests.adapters
@@ -106,6 +106,13 @@ class HttpTransport(object):
                         self.server_url, error
                     )
                 ) from error
+            except requests.exceptions.ChunkedEncodingError:
+                # The answer was cut off: a read may be asked again, a write not.
+                if idempotent and attempt < self.retry_policy.retries:
+                    attempt += 1
+                    time.sleep(self.retry_policy.delay(attempt))
+                    continue
+                raise
             except requests.exceptions.ConnectionError as error:
                 if idempotent and attempt < self.retry_policy.retries:
                     attempt += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 import collections.abc
 import copy
 import logging
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Iterable, Iterator, List, Optional
 
 import ftrack_api.exception
 import ftrack_api.operation

@@ -8,7 +8,7 @@ from __future__ import annotations
 import builtins
 import string
 import traceback as _traceback
-from typing import Any, Dict, Iterable, Optional
+from typing import Any, Dict, Optional
 
 __all__ = [
     "Error",
