@@ -283,9 +283,29 @@ def _server_information(backend: Backend, reader: Reader, writer: Writer, op: Di
     }
     values = op.get("values")
     if isinstance(values, list) and values:
-        return {k: info.get(k) for k in values if isinstance(k, str)}
+        wanted = [k for k in values if isinstance(k, str)]
+        if "user_information" in wanted:
+            info["user_information"] = _user_information(backend, writer.user_id)
+        info.update({
+            "company_information": {"name": "openftrack-api local server", "logo_url": None},
+            "license": [], "product": "ftrack", "custom_widget": [], "default_colors": {},
+            "storage_limit": None, "display_task_dates_as_time": False,
+        })
+        return {k: info.get(k) for k in wanted}
     return {k: info[k] for k in ("version", "schema_hash", "is_timezone_support_enabled",
                                  "storage_scenario")}
+
+
+def _user_information(backend: Backend, user_id: Any) -> Optional[Dict[str, Any]]:
+    user_t = backend.schema.types.get("User")
+    row = backend.db.get(user_t.family, str(user_id)) if user_t and user_id else None
+    if row is None:
+        return None
+    data = row[2]
+    return {"id": row[1], "username": data.get("username"), "first_name": data.get("first_name"),
+            "last_name": data.get("last_name"), "thumbnail_id": data.get("thumbnail_id"),
+            "thumbnail_url": None, "access_key_id": None, "is_global_access_key": False,
+            "restricted_user": False, "permissions": []}
 
 
 def _schemas(backend: Backend, reader: Reader, writer: Writer, op: Dict[str, Any]) -> Any:

@@ -38,6 +38,13 @@ def test_server_information_values_selects_keys(api: Api) -> None:
     assert info == {"version": "4.13.8", "week_startday": 0}
 
 
+def test_server_information_user_information(api: Api) -> None:
+    info = api.ok([{"action": "query_server_information",
+                    "values": ["user_information", "company_information", "version"]}])[0]
+    assert info["user_information"]["username"] == api.server.api_user
+    assert info["company_information"]["name"] and info["version"] == "4.13.8"
+
+
 def test_real_schema_hash_matches_fixture(real_api: Api) -> None:
     info = real_api.ok([{"action": "query_server_information"}])[0]
     assert info["schema_hash"] == "23a1157b8b1730fd91c76f63dcd67a8f"
