@@ -108,6 +108,7 @@ def test_plugin_discovery(local_server, tmp_path, caplog):
         """
     ))
     (plugins / "broken.py").write_text("raise RuntimeError('broken plugin')\n")
+    (plugins / "raising.py").write_text("def register(session):\n    raise ValueError('register failed')\n")
     (plugins / "sub" / "nested.py").write_text(textwrap.dedent(
         """
         def register(session, **kw):
@@ -123,6 +124,7 @@ def test_plugin_discovery(local_server, tmp_path, caplog):
     assert calls["nested"] == {"a": 1, "b": 2}
     text = caplog.text
     assert "broken.py" in text
+    assert "raising.py" in text
     assert "b" in text and "good.py" in text
 
 
