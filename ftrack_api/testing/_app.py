@@ -22,8 +22,27 @@ def _encode(payload: Any) -> bytes:
     return dumps_results(payload).encode("utf-8")
 
 
+@web.middleware
+async def _cors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Let browser clients (the JavaScript API with ``credentials: include``) call in."""
+    origin = request.headers.get("Origin")
+    if origin and request.method == "OPTIONS":
+        response: web.StreamResponse = web.Response(status=204)
+    else:
+        response = await handler(request)
+    if origin and not response.prepared:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = request.headers.get(
+            "Access-Control-Request-Headers", "*")
+        response.headers["Access-Control-Expose-Headers"] = "ETag"
+        response.headers["Vary"] = "Origin"
+    return response
+
+
 def create_app(backend: Backend, heartbeat_interval: float = 10.0) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[_cors])
 
     async def api(request: web.Request) -> web.Response:
         body = await request.read()

@@ -189,3 +189,18 @@ def test_api_key_before_start() -> None:
     assert LocalServer(api_key="given").api_key == "given"
     with pytest.raises(RuntimeError, match="call start"):
         LocalServer().api_key
+
+
+def test_cors_for_browser_clients(api: Api) -> None:
+    import requests
+
+    origin = "http://localhost:3000"
+    preflight = requests.options(api.server.url + "/api", timeout=30, headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "ftrack-user, ftrack-api-key, content-type"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == origin
+    assert "ftrack-api-key" in preflight.headers["Access-Control-Allow-Headers"]
+    response = api.raw([], headers={"Origin": origin})
+    assert response.json() == [] and response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "Access-Control-Allow-Origin" not in api.raw([]).headers
