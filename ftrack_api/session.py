@@ -220,7 +220,22 @@ class Session(_IdentityMap, _SessionHelpers):
         )
         self.schemas: List[Any] = []
         self.types: Dict[str, Any] = {}
+        try:
+            self._connect(event_hub_class, auto_connect_event_hub, plugin_arguments, schema_cache_path)
+        except BaseException:
+            # Do not leak pooled connections or a hub thread from a half-built session.
+            self._closed = True
+            self._transport.close()
+            hub = self.__dict__.get("_event_hub")
+            if hub is not None and auto_connect_event_hub:
+                try:
+                    hub.disconnect()
+                except Exception:
+                    pass
+            raise
 
+    def _connect(self, event_hub_class: Any, auto_connect_event_hub: bool, plugin_arguments: Any, schema_cache_path: Any) -> None:
+        """Steps of construction that talk to the server or run user code."""
         self._server_information = self._call(
             [{"action": "query_server_information"}], idempotent=True
         )[0]
