@@ -118,7 +118,12 @@ class _IdentityMap(object):
         pool: Dict[str, str] = {}
         merge_row = self._merge_row
         with self._thread_lock:
-            return [merge_row(row, merged, pool) for row in rows]
+            return [
+                merge_row(row, merged, pool)
+                if row.__class__ is dict and "__entity_type__" in row
+                else _codec.decode_value(self, row, self._detached_entity)  # e.g. group-by rows
+                for row in rows
+            ]
 
     def _merge_row(self, row: Dict[str, Any], merged: Dict[Any, Any], pool: Optional[Dict[str, str]] = None) -> Any:
         """Merge one server row (raw parsed JSON) into the identity map and return the entity."""

@@ -111,3 +111,9 @@ def test_invalid_page_size(session):
 def test_unknown_type_in_query_is_key_error(session):
     with pytest.raises(KeyError):
         session.query("NoSuchType where id is 1")
+
+
+def test_group_by_rows_come_back_as_plain_dicts(session):
+    rows = session.query("select count(id) from Status group by state.name").all()
+    assert rows and all(isinstance(row, dict) for row in rows)
+    assert all("count_id" in row for row in rows)
