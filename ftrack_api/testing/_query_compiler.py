@@ -144,7 +144,28 @@ class Compiler:
                              f"{str(path)!r} at position {path.pos}).")
         return attr
 
+    def _subtype_owner(self, t: EntityType, name: str) -> Tuple[EntityType, List[str]]:
+        """For an attribute that only subtypes of ``t`` have (a Resource's ``username``
+        is a User's, a Context's ``type`` a TypedContext's): the first subtype that has
+        it and every subtype that has it. ``(t, [])`` when ``t`` has it itself."""
+        if name in t.attributes:
+            return t, []
+        owners = [sub for sub in t.subtypes if name in self.schema.types[sub].attributes]
+        if not owners:
+            return t, []
+        return self.schema.types[owners[0]], owners
+
     def condition(self, cond: Condition, alias: str, t: EntityType, parts: Sequence[str]) -> str:
+        owner, owners = self._subtype_owner(t, parts[0])
+        if owners:
+            # As ftrack does (e.g. "assignments any (resource.username is x)"): the
+            # criterion holds for the rows of the subtypes that have the attribute.
+            marks = ", ".join(self.bind(o) for o in owners)
+            inner = self._condition(cond, alias, owner, parts)
+            return f"({alias}.type IN ({marks}) AND {inner})"
+        return self._condition(cond, alias, t, parts)
+
+    def _condition(self, cond: Condition, alias: str, t: EntityType, parts: Sequence[str]) -> str:
         attr = self._attr(t, parts[0], cond.path)
         rest = parts[1:]
         if rest or (cond.op in ("has", "any") and attr.kind != "scalar"):
@@ -264,6 +285,7 @@ class Compiler:
         cursor_alias, cursor = alias, t
         joins: List[str] = []
         for i, name in enumerate(parts):
+            cursor = self._subtype_owner(cursor, name)[0]
             attr = self._attr(cursor, name, path)
             if i == len(parts) - 1:
                 if attr.kind != "scalar":
