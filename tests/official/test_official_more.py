@@ -128,3 +128,11 @@ def test_review_sessions_and_version_lists(report) -> None:
 
 def test_deleting_a_project_deletes_everything_under_it(report) -> None:
     assert report.step("delete_project_cascades") == {"left": []}
+
+
+def test_criteria_reach_attributes_of_subtypes(report) -> None:
+    values = report.step("attributes_of_subtypes_in_criteria")
+    assert values["assigned_to_me"] == ["mine"]
+    assert values["shots_with_compositing"] == ["sh_subtype_paths"]
+    assert values["tasks_under_shots"] == ["mine", "other"]
+    assert values["not_assigned"] == ["other"]

@@ -259,6 +259,39 @@ def delete_project_cascades():
 
 
 @step
+def attributes_of_subtypes_in_criteria():
+    """Documented ftrack idioms whose paths go through a base type to a subtype's
+    attribute (Appointment.resource is a Resource; User has the username)."""
+    session = new_session()
+    shot = new_shot(session, "sh_subtype_paths")
+    user = session.query('User where username is "{0}"'.format(session.api_user)).one()
+    assigned = session.create("Task", {"name": "mine", "parent": shot,
+                                       "type": task_type(session, "Compositing")})
+    session.create("Task", {"name": "other", "parent": shot,
+                            "type": task_type(session, "Animation")})
+    session.create("Appointment", {"context": assigned, "resource": user,
+                                   "type": "assignment"})
+    session.commit()
+    shot_id = shot["id"]
+    within = 'parent.id is "{0}"'.format(shot_id)
+    result = {
+        "assigned_to_me": [t["name"] for t in session.query(
+            'select link from Task where assignments any (resource.username = "{0}") and {1}'
+            .format(session.api_user, within)).all()],
+        "shots_with_compositing": [s["name"] for s in session.query(
+            'Shot where children any (type.name is "Compositing") and id is "{0}"'.format(
+                shot_id)).all()],
+        "tasks_under_shots": sorted(t["name"] for t in session.query(
+            'Task where parent.object_type.name is "Shot" and {0}'.format(within)).all()),
+        "not_assigned": [t["name"] for t in session.query(
+            'Task where not assignments any (resource.username = "{0}") and {1}'.format(
+                session.api_user, within)).all()],
+    }
+    session.close()
+    return result
+
+
+@step
 def refused_delete():
     session = new_session()
     status = session.query('Status where name is "Not started"').one()
