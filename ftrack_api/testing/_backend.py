@@ -28,6 +28,21 @@ from ._writes import Writer
 
 #: A ``\\uD800``-``\\uDFFF`` escape in a JSON body (half of a surrogate pair, or a lone one).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+class _NotFinite(Exception):
+    """NaN or an infinity in a request body (SQLite's JSON and PostgreSQL refuse them)."""
+
+
+def _no_constant(text: str) -> Any:
+    raise _NotFinite(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _NotFinite(text)
+    return value
+
+
 #: A ``\\u0000`` escape that is not itself an escaped backslash followed by ``u0000``.
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
@@ -180,7 +195,10 @@ class Backend:
 
     def _decode(self, body: bytes) -> List[Dict[str, Any]]:
         try:
-            operations = json.loads(body.decode("utf-8"))
+            operations = json.loads(body.decode("utf-8"), parse_constant=_no_constant,
+                                    parse_float=_finite_float)
+        except _NotFinite as error:
+            raise ValidationError(f"Numbers must be finite, got {error}.") from None
         except (UnicodeDecodeError, ValueError) as error:
             raise BadRequestError(f"Request body is not valid JSON: {error}.") from None
         except RecursionError:

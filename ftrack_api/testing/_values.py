@@ -64,12 +64,17 @@ def validate(type_id: str, name: str, json_type: Any, fmt: Any, value: Any) -> A
         raise _type_error(type_id, name, "string", value)
     if json_type == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
+            if not -2 ** 63 <= value < 2 ** 63:
+                raise ValidationError(f"Invalid value for {type_id}.{name}: integer {value} is "
+                                      "out of range (64-bit).")
             return value
         if isinstance(value, float) and value.is_integer():
             return int(value)
         raise _type_error(type_id, name, "integer", value)
     if json_type == "number":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if isinstance(value, int) and not -2 ** 63 <= value < 2 ** 63:
+                return float(value)  # stored and served as a double, like PostgreSQL
             return value
         raise _type_error(type_id, name, "number", value)
     if json_type == "boolean":

@@ -241,3 +241,25 @@ def test_nul_characters_are_refused_like_postgresql_does(local_server):
         literal.replace("\\", "\\\\"))}]).json()
     assert [row["id"] for row in found[0]["data"]] == [key]
     assert found[0]["data"][0]["name"] == literal
+
+
+@pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity", b"1e400", b"-1e999"])
+def test_non_finite_numbers_are_validation_errors(local_server, literal):
+    body = (b'[{"action": "create", "entity_type": "Priority", "entity_data": {"name": "nan", "value": '
+            + literal + b"}}]")
+    error = error_of(post(local_server, body, raw=True))
+    assert error["exception"] == "ValidationError" and "finite" in error["content"]
+    still_serving(local_server)
+
+
+def test_integers_beyond_64_bits(local_server):
+    huge = 10 ** 30
+    refused = post(local_server, [{"action": "create", "entity_type": "Priority",
+                                   "entity_data": {"name": "huge-sort", "value": 1, "sort": huge}}]).json()
+    assert refused["exception"] == "ValidationError" and "sort" in refused["content"]
+    made = post(local_server, [{"action": "create", "entity_type": "Priority",
+                                "entity_data": {"name": "huge-value", "value": huge}}]).json()
+    assert made[0]["data"]["value"] == float(huge)
+    read = post(local_server, [{"action": "query", "expression": 'select value from Priority where id is "{0}"'.format(
+        made[0]["data"]["id"])}]).json()
+    assert read[0]["data"][0]["value"] == float(huge)
