@@ -136,3 +136,18 @@ def test_criteria_reach_attributes_of_subtypes(report) -> None:
     assert values["shots_with_compositing"] == ["sh_subtype_paths"]
     assert values["tasks_under_shots"] == ["mine", "other"]
     assert values["not_assigned"] == ["other"]
+
+
+def test_documented_query_idioms(report) -> None:
+    values = report.step("documented_query_idioms")
+    project = values["active_thrones"]
+    assert len(project) == 1 and project[0].startswith("docs_")
+    assert values["metadata_bare_words"] == project
+    assert values["done_in_project"] == ["docs_task"]
+    assert values["logged_today"] == ["docs_task"]
+    assert values["by_jane"] == ["by Jane"]
+    assert values["users_without_timelogs"] == ["idle"]
+    assert values["bid_synonyms"] == ["docs_task"]
+    assert values["state_in"] == ["docs_task"]
+    assert values["status_not_in"] == ["docs_task"]
+    assert values["projected"] == ["Game", "active"]

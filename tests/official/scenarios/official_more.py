@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import uuid
 
 import arrow
 import requests
@@ -288,6 +289,69 @@ def attributes_of_subtypes_in_criteria():
                 session.api_user, within)).all()],
     }
     session.close()
+    return result
+
+
+@step
+def documented_query_idioms():
+    """The examples of the official client's "Querying" documentation."""
+    session = new_session()
+    schema = session.query('ProjectSchema where name is "VFX Scheme"').one()
+    suffix = uuid.uuid4().hex[:6]
+    project = session.create("Project", {"name": "docs_" + suffix,
+                                         "full_name": "Game of thrones " + suffix,
+                                         "project_schema": schema})
+    project["metadata"]["some_key"] = "some_value"
+    author = session.create("User", {"username": "jane_" + suffix, "first_name": "Jane",
+                                     "last_name": "Doe " + suffix})
+    idle = session.create("User", {"username": "idle_" + suffix})
+    done = session.query('Status where name is "Completed"').one()
+    task = session.create("Task", {"name": "docs_task", "parent": project,
+                                   "type": task_type(session), "status": done, "bid": 10})
+    session.commit()
+    session.create("Timelog", {"user": author, "context": task, "start": arrow.utcnow(),
+                               "duration": 60, "comment": ""})
+    task.create_note("by Jane", author=author)
+    session.commit()
+    in_project = 'project.id is "{0}"'.format(project["id"])
+    names = {
+        "active_thrones": 'Project where status is active and (name like "%thrones" or '
+                          'full_name like "%thrones {0}") and id is "{1}"'.format(
+                              suffix, project["id"]),
+        "done_in_project": 'Task where {0} and status.state.name is "Done"'.format(in_project),
+        "logged_today": 'Task where timelogs.start >= "{0}" and {1}'.format(
+            arrow.utcnow().floor("day"), in_project),
+        "by_jane": 'Note where author has (first_name is "Jane" and last_name is "Doe {0}")'
+                   .format(suffix),
+        "metadata_bare_words": 'Project where metadata any (key=some_key and value=some_value)'
+                               ' and id is "{0}"'.format(project["id"]),
+        "users_without_timelogs": 'User where not timelogs any () and username like "%_{0}"'
+                                  .format(suffix),
+        "bid_synonyms": 'Task where bid greater_than 9 and bid less_than 11 and {0}'.format(
+            in_project),
+        "state_in": 'Task where status.state.name in ("In Progress", "Done") and {0}'.format(
+            in_project),
+        "status_not_in": 'Task where status.name not_in ("Omitted", "On Hold") and {0}'.format(
+            in_project),
+    }
+    result = {}
+    for label, expression in names.items():
+        try:
+            found = session.query(expression).all()
+            result[label] = sorted(e["name"] if "name" in e.keys() else
+                                   e.get("username", e.get("content")) for e in found)
+        except Exception as error:  # noqa: BLE001
+            result[label] = error_name(error) + ": " + str(error)
+    result["by_jane"] = [n["content"] for n in session.query(names["by_jane"]).all()] \
+        if isinstance(result["by_jane"], list) else result["by_jane"]
+    result["users_without_timelogs"] = sorted(
+        u["username"].split("_")[0] for u in session.query(
+            names["users_without_timelogs"]).all())
+    projected = session.query('select full_name, status from Project where id is "{0}"'.format(
+        project["id"])).one()
+    result["projected"] = [projected["full_name"].split(" ")[0], projected["status"]]
+    session.close()
+    del idle
     return result
 
 
