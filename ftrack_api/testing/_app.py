@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from ._backend import Backend
+from ._errors import BadRequestError
 from ._reads import dumps_results
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,13 @@ def create_app(backend: Backend, heartbeat_interval: float = 10.0) -> web.Applic
     app = web.Application(client_max_size=MAX_BODY, middlewares=[_cors])
 
     async def api(request: web.Request) -> web.Response:
-        body = await request.read()
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            strict = request.headers.get("ftrack-strict-api", "").lower() in ("true", "1")
+            error = BadRequestError(f"Request body is larger than the limit of "
+                                    f"{MAX_BODY // (1024 * 1024)} MB.", status=413)
+            return web.json_response(error.to_wire(), status=413 if strict else 200)
 
         loop = asyncio.get_running_loop()
         status, payload = await loop.run_in_executor(None, backend.handle,

@@ -204,3 +204,12 @@ def test_cors_for_browser_clients(api: Api) -> None:
     response = api.raw([], headers={"Origin": origin})
     assert response.json() == [] and response.headers["Access-Control-Allow-Credentials"] == "true"
     assert "Access-Control-Allow-Origin" not in api.raw([]).headers
+
+
+def test_body_over_the_size_limit_is_a_json_error(api: Api) -> None:
+    from ftrack_api.testing._app import MAX_BODY
+
+    data = b"[" + b" " * (MAX_BODY + 10) + b"]"
+    body = api.raw(None, data=data, headers={"content-type": "application/json"}).json()
+    assert body["exception"] == "ServerError" and "larger than the limit" in body["content"]
+    assert api.call([]) == []
