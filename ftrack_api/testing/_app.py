@@ -65,7 +65,11 @@ def create_app(backend: Backend, heartbeat_interval: float = 10.0) -> web.Applic
                             content_type="text/html")
 
     async def upload(request: web.Request) -> web.Response:
-        data = await request.read()
+        # Streamed: uploads are not bound by the /api body limit.
+        buffer = bytearray()
+        async for chunk in request.content.iter_chunked(1 << 20):
+            buffer.extend(chunk)
+        data = bytes(buffer)
         part = request.match_info.get("part")
         number = int(part) if part and part.isdigit() else None
         status, text = await asyncio.get_running_loop().run_in_executor(
