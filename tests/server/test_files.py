@@ -79,3 +79,20 @@ def test_thumbnail_placeholder(api: Api) -> None:
     assert response.status_code == 200 and response.headers["Content-Type"] == "image/png"
     assert requests.get(api.server.url + "/img/thumbnail2.png", timeout=30).content.startswith(
         b"\x89PNG")
+
+
+def test_uploads_are_not_bound_by_the_api_body_limit(monkeypatch) -> None:
+    from ftrack_api.testing import LocalServer, _app
+
+    monkeypatch.setattr(_app, "MAX_BODY", 1024)
+    payload = b"x" * 5000
+    with LocalServer() as srv:
+        api = Api(srv)
+        meta = api.ok([{"action": "get_upload_metadata", "component_id": "big",
+                        "file_name": "big.bin", "file_size": len(payload)}])[0]
+        assert requests.put(meta["url"], data=payload, timeout=30).status_code == 200
+        params = {"id": "big", "username": srv.api_user, "apiKey": srv.api_key}
+        assert requests.get(srv.url + "/component/get", params=params,
+                            timeout=30).content == payload
+        too_big = api.call([{"action": "query_server_information", "padding": "y" * 2000}])
+        assert "larger than the limit" in too_big["content"]
