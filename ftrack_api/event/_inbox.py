@@ -43,6 +43,13 @@ class Inbox(Generic[T]):
             else:
                 self._stop_pending = True
 
+    def interrupt(self) -> None:
+        """End running consumers only; later ones are not affected."""
+        with self._condition:
+            if self._consumers:
+                self._generation += 1
+                self._condition.notify_all()
+
     def consume(self, duration: Optional[float] = None) -> Iterator[T]:
         """Yield items as they arrive for *duration* seconds (``None`` =
         until stopped)."""

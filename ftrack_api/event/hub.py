@@ -418,8 +418,9 @@ class EventHub:
         """Process received events in this thread.
 
         Returns after *duration* seconds (``None`` = until stopped), when
-        another thread calls :meth:`stop_waiting`, or when the connection is
-        lost for good (``ftrack.meta.disconnected``).
+        another thread calls :meth:`stop_waiting`, when the connection is
+        lost for good (``ftrack.meta.disconnected``), or when the hub is
+        disconnected (:meth:`disconnect`, ``session.close()``).
 
         :raises ftrack_api.exception.EventHubConnectionError: the connection
             was never initialised (call :meth:`connect` or build the session
@@ -590,6 +591,10 @@ class EventHub:
         if link is not None:
             link.close()
         self._join_threads()
+        if not reconnect:
+            # The connection is gone for good: a running wait() returns instead of
+            # blocking forever (a thread stuck in wait() outlived session.close()).
+            self._inbox.interrupt()
         if not connected:
             raise EventHubConnectionError("Not currently connected.")
 

@@ -122,3 +122,53 @@ def test_synchronous_publish_during_an_outage_is_local(restartable):
     finally:
         start()
     assert a.event_hub.wait_until_connected(20)
+
+
+@pytest.mark.parametrize("how", ["close", "disconnect", "close-in-callback"])
+def test_a_running_wait_returns_when_the_session_is_closed(local_server, how):
+    session = local_server.session(auto_connect_event_hub=True, schema_cache_path=False)
+    try:
+        hub = session.event_hub
+        assert hub.wait_until_connected(10)
+        started = Seen()
+        hub.subscribe("topic=adv.started", started)
+        if how == "close-in-callback":
+            hub.subscribe("topic=adv.close-now", lambda event: session.close())
+        assert hub.flush(10)
+        waiter = threading.Thread(target=hub.wait)
+        waiter.start()
+        hub.publish(Event("adv.started"))
+        assert started.wait_for(1)  # wait() is running and dispatching
+        if how == "close":
+            session.close()
+        elif how == "disconnect":
+            hub.disconnect()
+        else:
+            hub.publish(Event("adv.close-now"))
+        waiter.join(10)
+        assert not waiter.is_alive(), "wait() outlived the closed session"
+    finally:
+        session.close()
+
+
+def test_reconnect_does_not_end_a_running_wait(local_server):
+    session = local_server.session(auto_connect_event_hub=True, schema_cache_path=False,
+                                   event_hub_class=QuickHub)
+    try:
+        hub = session.event_hub
+        assert hub.wait_until_connected(10)
+        seen = Seen()
+        hub.subscribe("topic=adv.after-reconnect", seen)
+        assert hub.flush(10)
+        waiter = threading.Thread(target=hub.wait, daemon=True)
+        waiter.start()
+        hub.reconnect(attempts=5, delay=0.2)
+        assert hub.wait_until_connected(10) and hub.flush(10)
+        hub.publish(Event("adv.after-reconnect"))
+        assert seen.wait_for(1)
+        assert waiter.is_alive()
+        hub.stop_waiting()
+        waiter.join(10)
+        assert not waiter.is_alive()
+    finally:
+        session.close()
