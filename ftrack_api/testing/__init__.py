@@ -47,7 +47,12 @@ def load_schemas(schemas: SchemasArg) -> List[Dict[str, Any]]:
 
         return default_schemas()
     if isinstance(schemas, list):
+        if not all(isinstance(s, dict) and "id" in s for s in schemas):
+            raise ValueError("schemas must be a list of schema objects, each with an 'id'.")
         return schemas
+    if not isinstance(schemas, (str, os.PathLike)):
+        raise TypeError("schemas must be None, a path to a JSON file or a list of schema "
+                        f"dicts, not {type(schemas).__name__}.")
     path = os.fspath(schemas)
     try:
         with open(path, encoding="utf-8") as handle:
@@ -82,6 +87,9 @@ class LocalServer:
                  heartbeat_interval: float = 10.0) -> None:
         if not isinstance(api_user, str) or not api_user:
             raise ValueError("api_user must be a non-empty string.")
+        if api_key is not None and (not isinstance(api_key, str) or not api_key.strip()):
+            # An empty key would let any request that sends an empty key in.
+            raise ValueError("api_key must be a non-empty string (or None to generate one).")
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be an integer between 0 and 65535, got {port!r}.")
         self.database = os.fspath(database)
