@@ -22,6 +22,7 @@ class Forwarder:
         self.server = server
         self.mode = "forward"
         self.forwarded = 0
+        self.released = threading.Event()
 
     def __call__(self, body: bytes, count: int):
         mode = self.mode
@@ -38,6 +39,9 @@ class Forwarder:
             if mode == "truncate_once":
                 self.mode = "forward"
             return 200, "application/json", b'[{"action": "qu', 4000
+        if mode == "hang":
+            self.released.wait(60)
+            return None
         if mode.startswith("json:"):
             return 200, "application/json", mode[5:].encode()
         response = requests.post(
@@ -56,6 +60,7 @@ def proxied(local_server, stub_server, tmp_path):
     session = ftrack_api.Session(server_url=stub.url, api_key=local_server.api_key,
                                  api_user=local_server.api_user, schema_cache_path=str(tmp_path))
     yield session, forwarder
+    forwarder.released.set()
     session.close()
 
 
@@ -319,3 +324,18 @@ def test_answers_of_the_wrong_shape_are_server_errors(proxied, document):
         session.query("User").all()
     forwarder.mode = "forward"
     assert session.query("User").first() is not None
+
+
+def test_a_hanging_server_times_out_and_the_commit_can_be_retried(proxied, new_session):
+    session, forwarder = proxied
+    _, sequence = make_project(session)
+    sequence["description"] = "after a timeout"
+    session.request_timeout = 0.5  # may change after construction
+    forwarder.mode = "hang"
+    with pytest.raises(requests.exceptions.Timeout):
+        session.commit()
+    assert len(session.recorded_operations) == 1
+    forwarder.mode = "forward"
+    session.request_timeout = 60
+    session.commit()
+    assert new_session().get("Sequence", sequence["id"])["description"] == "after a timeout"
