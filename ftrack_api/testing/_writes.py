@@ -291,6 +291,11 @@ class Writer:
                     row["category_id"] = cats[0][1]
         if t.id in ("ReviewSessionObject",):
             row.setdefault("sort_order", 0)
+        if t.id == "ReviewSession":
+            # The documented create (name, description, project) must be enough.
+            for name in ("start_date", "end_date"):
+                if name in attrs and row.get(name) is None:
+                    row[name] = _values.now()
 
     def _fill_typed_context(self, t: EntityType, row: Dict[str, Any]) -> None:
         row["context_type"] = "task"
@@ -503,7 +508,28 @@ class Writer:
             self.changes.append(Change("update", rt.id, new_key, new, diff))
         if "status_id" in diff:
             self._record_status_change(rt, new_key, old.get("status_id"), new.get("status_id"))
-        return {"action": "update", "data": self.reader.full_object(rt.id, new)}
+        result = self.reader.full_object(rt.id, new)
+        for name, value in deferred:
+            # The updated collection comes back too (as references): the official client
+            # replaces its cached copy with it, a stale copy would otherwise stay.
+            refs = self._collection_refs(rt, name, value)
+            if refs is not None:
+                result[name] = refs
+        return {"action": "update", "data": result}
+
+    def _collection_refs(self, t: EntityType, name: str, value: Any) -> Optional[List[Any]]:
+        attr = t.attributes[name]
+        target = self.schema.types.get(attr.target or "")
+        if target is None or not isinstance(value, list) or (
+                attr.kind == "mapped" and target.id.endswith("CustomAttributeValue")):
+            return None
+        refs = []
+        for item in value:
+            item_type = self.schema.types.get(item.get("__entity_type__") or target.id, target)
+            row = self.db.get(item_type.family, key_of(item_type, item) or "")
+            if row is not None:
+                refs.append(self.reader.base_object(row[0], row[2]))
+        return refs
 
     def _record_status_change(self, t: EntityType, key: str, old: Any, new: Any) -> None:
         """ftrack keeps a StatusChange row for each status change of a context or version."""
