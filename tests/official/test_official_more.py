@@ -151,3 +151,21 @@ def test_documented_query_idioms(report) -> None:
     assert values["state_in"] == ["docs_task"]
     assert values["status_not_in"] == ["docs_task"]
     assert values["projected"] == ["Game", "active"]
+
+
+def test_documented_examples_of_the_official_client(report) -> None:
+    values = report.step("documented_examples")
+    assert values["team"] == ["admin", "member"]
+    assert values["assigned_users"] == ["admin"]
+    assert values["my_tasks"] == ["assigned"]
+    # ReviewSession created with only name, description and project (dates filled).
+    assert values["review_found"] == 1
+    assert values["project_review_sessions"] == [True]
+    assert values["review_objects"] == [["Compositing", "Version 3"]]
+    assert values["invitees_before"] == 1
+    assert values["invitees_after"] == 0
+    # items.append then items.remove on a committed list: the update results carry the
+    # collection, so the client's copy follows the server.
+    assert values["list_items_after_append"] == 1
+    assert values["list_items_after_remove"] == 0
+    assert values["template_task_types"] == ["Modeling", "Rigging"]

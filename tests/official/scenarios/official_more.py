@@ -356,6 +356,100 @@ def documented_query_idioms():
 
 
 @step
+def documented_examples():
+    """Assignments/allocations, review sessions, lists and task templates as the
+    official client's example pages use them."""
+    session = new_session()
+    suffix = uuid.uuid4().hex[:6]
+    schema = session.query('ProjectSchema where name is "VFX Scheme"').one()
+    project = session.create("Project", {"name": "examples_" + suffix, "full_name": "Examples",
+                                         "project_schema": schema})
+    me = session.query('User where username is {0}'.format(session.api_user)).one()
+    member = session.create("User", {"username": "member_" + suffix})
+    group = session.create("Group", {"name": "team_" + suffix})
+    session.create("Membership", {"group": group, "user": member})
+    session.create("Appointment", {"context": project, "resource": group, "type": "allocation"})
+    session.create("Appointment", {"context": project, "resource": me, "type": "allocation"})
+    task = session.create("Task", {"name": "assigned", "parent": project,
+                                   "type": task_type(session)})
+    session.create("Appointment", {"context": task, "resource": me, "type": "assignment"})
+    asset = session.create("Asset", {"name": "ex_asset", "parent": project,
+                                     "type": session.query('AssetType where short is "geo"')
+                                     .one()})
+    version = session.create("AssetVersion", {"asset": asset})
+    template = session.create("TaskTemplate", {"name": "tpl_" + suffix,
+                                               "project_schema": schema})
+    for name in ("Modeling", "Rigging"):
+        session.create("TaskTemplateItem", {"template": template,
+                                            "task_type": task_type(session, name)})
+    session.commit()
+
+    team = set()
+    for allocation in project["allocations"]:
+        resource = allocation["resource"]
+        if isinstance(resource, session.types["Group"]):
+            team.update(m["user"]["username"].split("_")[0] for m in resource["memberships"])
+        else:
+            team.add(resource["username"])
+    assigned_users = session.query(
+        'select first_name, last_name from User where assignments any (context_id = "{0}")'
+        .format(task["id"])).all()
+    my_tasks = session.query(
+        'select link from Task where assignments any (resource_id = "{0}") and '
+        'project_id is "{1}"'.format(me["id"], project["id"])).all()
+
+    review = session.create("ReviewSession", {"name": "Weekly review " + suffix,
+                                              "description": "See updates from last week.",
+                                              "project": project})
+    session.create("ReviewSessionObject", {"name": "Compositing", "description": "Fixed shadows.",
+                                           "version": "Version 3", "review_session": review,
+                                           "asset_version": version})
+    invitee = session.create("ReviewSessionInvitee", {"name": "John Doe",
+                                                      "email": "john.doe@example.com",
+                                                      "review_session": review})
+    session.commit()
+    found_review = session.query('ReviewSession where name is "Weekly review {0}"'.format(
+        suffix)).all()
+    invitees_before = len(review["review_session_invitees"])
+    session.delete(invitee)
+    session.commit()
+
+    version_list = session.create("AssetVersionList", {
+        "owner": me, "project": project,
+        "category": session.query("ListCategory").first()})
+    session.commit()
+    version_list["items"].append(version)
+    session.commit()
+    items_after_append = len(version_list["items"])
+    version_list["items"].remove(version)
+    session.commit()
+    project_id, review_id, list_id = project["id"], review["id"], version_list["id"]
+    session.close()
+
+    fresh = new_session()
+    project = fresh.get("Project", project_id)
+    templates = [t for t in project["project_schema"]["task_templates"]
+                 if t["name"] == "tpl_" + suffix]
+    result = {
+        "team": sorted(team),
+        "assigned_users": [u["first_name"] for u in assigned_users],
+        "my_tasks": [" / ".join(item["name"] for item in t["link"])[-8:] for t in my_tasks],
+        "review_found": len(found_review),
+        "project_review_sessions": [r["id"] == review_id for r in project["review_sessions"]],
+        "review_objects": [(o["name"], o["version"]) for o in
+                           fresh.get("ReviewSession", review_id)["review_session_objects"]],
+        "invitees_before": invitees_before,
+        "invitees_after": len(fresh.get("ReviewSession", review_id)["review_session_invitees"]),
+        "list_items_after_append": items_after_append,
+        "list_items_after_remove": len(fresh.get("AssetVersionList", list_id)["items"]),
+        "template_task_types": sorted(item["task_type"]["name"]
+                                      for t in templates for item in t["items"]),
+    }
+    fresh.close()
+    return result
+
+
+@step
 def refused_delete():
     session = new_session()
     status = session.query('Status where name is "Not started"').one()
