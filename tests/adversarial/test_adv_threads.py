@@ -249,3 +249,31 @@ def test_eight_sessions_commit_at_once_on_a_file_database(tmp_path):
         assert [row["description"] for row in descriptions] == ["11"] * THREADS
         for item in sessions + [setup, check]:
             item.close()
+
+
+def test_two_servers_on_one_file_database_never_lock(tmp_path):
+    import requests
+
+    database = str(tmp_path / "shared.sqlite")
+    with LocalServer(database=database) as first, LocalServer(database=database) as second:
+        assert first.api_key == second.api_key  # one database, one remembered key
+        servers = [first, second]
+
+        def work(index: int) -> Any:
+            server = servers[index % 2]
+            headers = {"ftrack-user": server.api_user, "ftrack-api-key": server.api_key}
+            for number in range(20):
+                body = requests.post(server.url + "/api", timeout=60, headers=headers, json=[
+                    {"action": "create", "entity_type": "Priority",
+                     "entity_data": {"name": "two-{0}-{1}".format(index, number), "value": number}},
+                    {"action": "query", "expression": "select id from Priority where name like 'two-%' limit 3"},
+                ]).json()
+                assert isinstance(body, list), body
+            return True
+
+        run_threads(work)
+        for server in servers:
+            headers = {"ftrack-user": server.api_user, "ftrack-api-key": server.api_key}
+            rows = requests.post(server.url + "/api", timeout=60, headers=headers, json=[
+                {"action": "query", "expression": "select id from Priority where name like 'two-%'"}]).json()
+            assert len(rows[0]["data"]) == THREADS * 20
