@@ -439,9 +439,15 @@ class Writer:
                 member = self.db.get(target.family, member_key or "")
                 if member is None:
                     raise ValidationError(f"Member {member_key!r} of {t.id}.{name} not found.")
-                if member[2].get(rel.fk) != key and rel.fk not in self.schema.types[member[0]].primary_key:
-                    updated = dict(member[2])
+                member_type = self.schema.types[member[0]]
+                updated = dict(member[2])
+                if updated.get(rel.fk) != key and rel.fk not in member_type.primary_key:
                     updated[rel.fk] = key
+                if rel.fk == "parent_id" and "parent_type" in member_type.attributes \
+                        and updated.get("parent_type") is None:
+                    # A Note appended to task["notes"] learns what its parent is.
+                    updated["parent_type"] = t.id
+                if updated != member[2]:
                     self.db.replace(target.family, member_key, updated)
         elif isinstance(rel, Link):
             through = self.schema.types[rel.through]
