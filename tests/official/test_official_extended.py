@@ -30,7 +30,8 @@ def test_every_step_ran(report) -> None:
         "notes_replies_recipients_categories", "timer_and_timelogs",
         "assignments_lists_memberships", "project_schema_helpers", "cascading_delete",
         "remote_actions", "event_hub_round_trip", "custom_attribute_types",
-        "ensure_with_typed_values", "custom_attributes_on_every_owner"])
+        "ensure_with_typed_values", "custom_attributes_on_every_owner",
+        "documented_note_examples"])
 
 
 def test_dates_are_stored_in_utc_and_compared_in_queries(report) -> None:
@@ -163,3 +164,15 @@ def test_custom_attributes_on_every_owner_type(report) -> None:
     assert values["User"] == {"n_user": 7}
     assert values["Project"]["n_show"] == 8
     assert values["TypedContextList"] == {"n_list": 9}
+
+
+def test_documented_note_examples(report) -> None:
+    values = report.step("documented_note_examples")
+    assert values["parent_ok"] is True
+    assert values["parent_type"] == "Task"
+    assert values["task_notes"] == ["manual note", "with group"]
+    assert values["replies"] == ["manual reply"]
+    assert values["labels"] == ["External"]
+    assert values["attachments"] == ["attachment"]
+    assert values["recipient_types"] == ["Group", "User"]
+    assert values["by_parent_id"] == 2

@@ -334,6 +334,53 @@ def notes_replies_recipients_categories():
 
 
 @step
+def documented_note_examples():
+    """Manual notes appended to task["notes"], replies, label links, group recipients and
+    attachments (NoteComponent in ftrack.server), as the official example page does."""
+    session = new_session()
+    shot = new_shot(session, "sh_manual_notes")
+    task = session.create("Task", {"name": "noted", "parent": shot, "type": task_type(session)})
+    session.commit()
+    user = admin(session)
+    note = session.create("Note", {"content": "manual note", "author": user})
+    task["notes"].append(note)
+    session.commit()
+    reply = session.create("Note", {"content": "manual reply", "author": user})
+    note["replies"].append(reply)
+    label = session.query('NoteLabel where name is "External"').one()
+    session.create("NoteLabelLink", {"note_id": note["id"], "label_id": label["id"]})
+    group = session.create("Group", {"name": "Animation_" + uuid.uuid4().hex[:6]})
+    session.commit()
+    helper_note = task.create_note("with group", author=user, recipients=[user, group],
+                                   labels=[label])
+    server_location = session.query('Location where name is "ftrack.server"').one()
+    component = session.create_component(media_file("attachment.txt", b"attachment"),
+                                         data={"name": "My file"}, location=server_location)
+    session.create("NoteComponent", {"component_id": component["id"], "note_id": note["id"]})
+    session.commit()
+    ids = {"task": task["id"], "note": note["id"], "helper": helper_note["id"]}
+    session.close()
+    fresh = new_session()
+    note = fresh.get("Note", ids["note"])
+    server_location = fresh.query('Location where name is "ftrack.server"').one()
+    result = {
+        "parent_ok": note["parent_id"] == ids["task"],
+        "parent_type": note["parent_type"],
+        "task_notes": sorted(n["content"] for n in fresh.get("Task", ids["task"])["notes"]),
+        "replies": [r["content"] for r in note["replies"]],
+        "labels": [link["label"]["name"] for link in note["note_label_links"]],
+        "attachments": [requests.get(server_location.get_url(nc["component"]), timeout=30).text
+                        for nc in note["note_components"]],
+        "recipient_types": sorted(r["recipient"].entity_type
+                                  for r in fresh.get("Note", ids["helper"])["recipients"]),
+        "by_parent_id": len(fresh.query('Note where parent_id is "{0}"'.format(
+            ids["task"])).all()),
+    }
+    fresh.close()
+    return result
+
+
+@step
 def timer_and_timelogs():
     session = new_session()
     shot = new_shot(session, "sh_timer")
