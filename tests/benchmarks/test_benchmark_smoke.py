@@ -178,3 +178,26 @@ def test_fallback_chart_is_a_valid_png(tmp_path: pathlib.Path) -> None:
     raw = zlib.decompress(data[41:41 + length])
     assert len(raw) == height * (1 + 3 * width)
     assert bytes(png.PALETTE["official"]) in raw and bytes(png.PALETTE["ours"]) in raw
+
+
+def test_missing_official_client_fails_clearly_or_is_skipped(tmp_path: pathlib.Path) -> None:
+    missing = str(tmp_path / "no-such-venv" / "bin" / "python")
+    base = [sys.executable, str(RUNNER), "--quick", "--only", "import", "--no-chart",
+            "--official-python", missing]
+    refused = subprocess.run(base + ["--output", str(tmp_path / "a")], capture_output=True,
+                             text=True, timeout=300)
+    assert refused.returncode == 2
+    assert f"--official-python {missing} does not exist" in refused.stderr
+    assert "--allow-missing-official" in refused.stderr
+    allowed = subprocess.run(base + ["--allow-missing-official", "--output", str(tmp_path / "b")],
+                             capture_output=True, text=True, timeout=300)
+    assert allowed.returncode == 0, allowed.stderr[-2000:]
+    data = json.loads((tmp_path / "b" / "results.json").read_text(encoding="utf-8"))
+    assert data["official"]["python"] is None
+    (cell,) = data["cells"]
+    assert set(cell["medians"]) == {"ours", "floor"}
+    (verdict,) = [t for t in data["targets"] if t["target"].startswith("import")]
+    assert verdict["status"] == "SKIP"
+    assert verdict["detail"] == (f"official client not run (--official-python {missing} "
+                                 "does not exist)")
+    assert not (tmp_path / "b" / "chart.png").exists()
