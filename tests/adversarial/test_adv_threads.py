@@ -277,3 +277,22 @@ def test_two_servers_on_one_file_database_never_lock(tmp_path):
             rows = requests.post(server.url + "/api", timeout=60, headers=headers, json=[
                 {"action": "query", "expression": "select id from Priority where name like 'two-%'"}]).json()
             assert len(rows[0]["data"]) == THREADS * 20
+
+
+def test_one_hub_subscribed_published_and_unsubscribed_from_eight_threads():
+    from ftrack_api.event.base import Event
+    from ftrack_api.event.hub import EventHub
+
+    hub = EventHub("http://127.0.0.1:1", "user", "key")  # never connected: local delivery
+
+    def work(index: int) -> Any:
+        for number in range(100):
+            identifier = hub.subscribe(
+                "topic=adv.thread{0} and data.n >= {1}".format(index, number), lambda event, i=index: i)
+            assert hub.publish(Event("adv.thread{0}".format(index), data={"n": number}), synchronous=True) == [index]
+            assert hub.publish(Event("adv.thread{0}".format(index), data={"n": number - 1}), synchronous=True) == []
+            hub.unsubscribe(identifier)
+        return True
+
+    run_threads(work)
+    assert hub.publish(Event("adv.thread0", data={"n": 1000}), synchronous=True) == []
