@@ -369,3 +369,17 @@ def test_user_limit_with_odd_spacing_still_pages(session, project):
     result = session.query(
         'Shot where parent_id is "{0}" order by name LIMIT\t5 Offset  1'.format(sequence["id"]), page_size=2)
     assert [shot["name"] for shot in result] == ["lim{0}".format(i) for i in range(1, 6)]
+
+
+def test_composite_keys_with_awkward_values(session, project, new_session):
+    project_entity, _ = project
+    keys = ["plain", "it's", 'say "hi"', "back\\slash\\", "ü 🎬", "limit 1", "x offset 3"]
+    for key in keys:
+        project_entity["metadata"][key] = "v-" + key
+    session.commit()
+    other = new_session()
+    for key in keys:
+        found = other.get("Metadata", [project_entity["id"], key])
+        assert found is not None, key
+        assert found["value"] == "v-" + key
+    assert dict(new_session().get("Project", project_entity["id"])["metadata"]) == {k: "v-" + k for k in keys}
