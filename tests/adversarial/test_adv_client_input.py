@@ -383,3 +383,20 @@ def test_composite_keys_with_awkward_values(session, project, new_session):
         assert found is not None, key
         assert found["value"] == "v-" + key
     assert dict(new_session().get("Project", project_entity["id"])["metadata"]) == {k: "v-" + k for k in keys}
+
+
+def test_strict_api_session_maps_status_codes_to_the_same_errors(new_session, local_server, tmp_path):
+    strict = new_session(strict_api=True)
+    cases = [
+        (lambda: strict.query("User where no_such_attribute is 1").all(), 422, "no_such_attribute"),
+        (lambda: strict.call([{"action": "no_such_action"}]), 400, "no_such_action"),
+        (lambda: strict.call([{"action": "update", "entity_type": "User", "entity_key": ["missing"],
+                               "entity_data": {"first_name": "x"}}]), 404, "missing"),
+    ]
+    for call, status, fragment in cases:
+        with pytest.raises(ftrack_api.exception.ServerError, match=fragment) as info:
+            call()
+        assert info.value.status_code == status
+    with pytest.raises(ftrack_api.exception.InvalidCredentialsError):
+        local_server.session(strict_api=True, api_key="wrong", schema_cache_path=str(tmp_path))
+    assert strict.query("User").first() is not None
