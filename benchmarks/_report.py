@@ -40,7 +40,9 @@ def ratio(cell: Cell, numerator: str, denominator: str) -> Optional[float]:
 
 
 def fmt_ratio(value: Optional[float]) -> str:
-    return "—" if value is None else f"{value:.2f}×"
+    if value is None:
+        return "—"
+    return f"{value:.3f}×" if value < 0.1 else f"{value:.2f}×"
 
 
 def cell_line(cell: Cell) -> str:
@@ -99,7 +101,7 @@ def targets(data: Dict[str, Any]) -> List[Dict[str, Any]]:
     for cell in find("import") or [None]:
         out.append(_target("import ftrack_api: ≤ half the official client's time", cell,
                            cell and ratio(cell, "ours", "official"), 0.5, False,
-                           "{value:.2f}× the official client's time", missing))
+                           "{value:.3f}× the official client's time", missing))
     for cell in find("session") or [None]:
         label = cell["cell"] if cell else "Session()"
         out.append(_target(f"{label}: no slower than the official client", cell,
