@@ -381,6 +381,82 @@ def documented_note_examples():
 
 
 @step
+def documented_configuration_job_and_thumbnail_examples():
+    """Custom attribute configurations, jobs with attachments and thumbnails set through
+    relations, as the official example pages do them."""
+    session = new_session()
+    data = fixture_data()
+    suffix = uuid.uuid4().hex[:6]
+    text = session.query('CustomAttributeType where name is "text"').one()
+    folder = session.query('ObjectType where name is "Folder"').one()
+    session.create("CustomAttributeConfiguration", {
+        "entity_type": "task", "object_type_id": folder["id"], "type": text, "label": "Foo",
+        "key": "foo_" + suffix, "default": "bar"})
+    role = session.query("SecurityRole").first()
+    dated = session.create("CustomAttributeConfiguration", {
+        "entity_type": "assetversion",
+        "type": session.query('CustomAttributeType where name is "date"').first(),
+        "label": "Date attribute", "key": "date_" + suffix, "default": arrow.Arrow(2017, 2, 8),
+        "write_security_roles": [role], "read_security_roles": [role]})
+    scoped = session.create("CustomAttributeConfiguration", {
+        "project_id": data["project_id"], "entity_type": "assetversion",
+        "type": session.query('CustomAttributeType where name is "number"').first(),
+        "label": "Number attribute", "key": "number_" + suffix, "default": 42,
+        "config": json.dumps({"isdecimal": True})})
+    session.commit()
+    dated["default"] = arrow.Arrow(2018, 1, 1)
+    scoped["project_id"] = None
+    session.commit()
+
+    user = admin(session)
+    job = session.create("Job", {"user": user, "status": "running",
+                                 "data": json.dumps({"description": "My custom job."})})
+    session.commit()
+    job["status"] = "done"
+    server_location = session.query('Location where name is "ftrack.server"').one()
+    attachment = session.create_component(media_file("job.log", b"job log"),
+                                          data={"name": "My file"}, location=server_location)
+    session.create("JobComponent", {"component_id": attachment["id"], "job_id": job["id"]})
+    shot = new_shot(session, "sh_thumbnail_relation")
+    task = session.create("Task", {"name": "thumbed", "parent": shot, "type": task_type(session)})
+    thumbnail = session.create_component(media_file("image.jpg", b"\xff\xd8jpeg"),
+                                         dict(name="thumbnail"), location=server_location)
+    session.commit()
+    task["thumbnail"] = thumbnail
+    asset = session.create("Asset", {"name": "thumbed", "parent": shot,
+                                     "type": session.query('AssetType where short is "img"')
+                                     .one()})
+    version = session.create("AssetVersion", {"asset": asset, "thumbnail": thumbnail})
+    session.commit()
+    version["asset"]["parent"]["thumbnail_id"] = version["thumbnail_id"]
+    session.commit()
+    ids = {"dated": dated["id"], "scoped": scoped["id"], "job": job["id"], "task": task["id"],
+           "shot": shot["id"], "thumbnail": thumbnail["id"]}
+    session.close()
+
+    fresh = new_session()
+    dated = fresh.get("CustomAttributeConfiguration", ids["dated"])
+    job = fresh.get("Job", ids["job"])
+    server_location = fresh.query('Location where name is "ftrack.server"').one()
+    result = {
+        "folder_config": len(fresh.query('CustomAttributeConfiguration where key is "foo_{0}"'
+                                         .format(suffix)).all()),
+        "date_default": dated["default"].to("utc").isoformat()
+        if hasattr(dated["default"], "to") else repr(dated["default"]),
+        "roles": [[r["name"] for r in dated["read_security_roles"]],
+                  [r["name"] for r in dated["write_security_roles"]]],
+        "scoped_project": fresh.get("CustomAttributeConfiguration", ids["scoped"])["project_id"],
+        "job": [job["status"], json.loads(job["data"])["description"]],
+        "job_attachments": [requests.get(server_location.get_url(jc["component"]),
+                                         timeout=30).text for jc in job["job_components"]],
+        "task_thumbnail": fresh.get("Task", ids["task"])["thumbnail_id"] == ids["thumbnail"],
+        "shot_thumbnail": fresh.get("Shot", ids["shot"])["thumbnail_id"] == ids["thumbnail"],
+    }
+    fresh.close()
+    return result
+
+
+@step
 def timer_and_timelogs():
     session = new_session()
     shot = new_shot(session, "sh_timer")
