@@ -91,6 +91,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.schemas is not None:
+        from . import load_schemas
+
+        try:
+            load_schemas(args.schemas)  # a clear message, not a traceback
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     from ._demo import run  # written by the project lead
 
     return run(schemas=args.schemas)

@@ -151,3 +151,15 @@ def test_two_interrupts_in_a_row(env):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("content", [None, "{not json", '{"id": "Project"}', "[1, 2]"])
+def test_demo_with_a_bad_schema_file_is_a_clear_error(env, tmp_path, content):
+    path = tmp_path / "schemas.json"
+    if content is not None:
+        path.write_text(content)
+    proc = subprocess.run([sys.executable, "-m", "ftrack_api.testing", "demo", "--schemas", str(path)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert str(path) in proc.stderr
+    assert "Traceback" not in proc.stderr
