@@ -169,3 +169,8 @@ def test_documented_examples_of_the_official_client(report) -> None:
     assert values["list_items_after_append"] == 1
     assert values["list_items_after_remove"] == 0
     assert values["template_task_types"] == ["Modeling", "Rigging"]
+
+
+def test_group_by_aggregations_through_a_strict_session(report) -> None:
+    values = report.step("group_by_aggregations")
+    assert values["rows"] == [["Approved", 1, 5, 5, True], ["In Progress", 2, 4, 3, True]]

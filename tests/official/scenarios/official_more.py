@@ -450,6 +450,30 @@ def documented_examples():
 
 
 @step
+def group_by_aggregations():
+    """The documented group-by call through a strict-API session."""
+    session = ftrack_api.Session(auto_connect_event_hub=False, strict_api=True)
+    shot = new_shot(session, "sh_group_by")
+    kind = task_type(session)
+    statuses = {name: session.query('Status where name is "{0}"'.format(name)).one()
+                for name in ("In Progress", "Approved")}
+    for index, (name, bid) in enumerate((("In Progress", 1), ("In Progress", 3),
+                                         ("Approved", 5))):
+        session.create("Task", {"name": "g{0}".format(index), "parent": shot, "type": kind,
+                                "status": statuses[name], "bid": bid})
+    session.commit()
+    result = session.call([{"action": "query", "expression":
+                            'select count(id), sum(bid), max(bid) from Task where parent_id is '
+                            '"{0}" group by project_id, status_id'.format(shot["id"])}])
+    by_status = {statuses[n]["id"]: n for n in statuses}
+    rows = sorted((by_status.get(row["status_id"]), row["count_id"], row["sum_bid"],
+                   row["max_bid"], row["project_id"] == shot["project_id"])
+                  for row in result[0]["data"])
+    session.close()
+    return {"rows": rows}
+
+
+@step
 def refused_delete():
     session = new_session()
     status = session.query('Status where name is "Not started"').one()
