@@ -212,6 +212,10 @@ class Compiler:
             non_null = [v for v in values if v is not None]
             if not values:
                 return "0" if op == "in" else "1"
+            if expr.endswith(".k"):
+                # The key column is TEXT; json_each values get no TEXT affinity, so
+                # integer keys are compared as the text they are stored as.
+                non_null = [v if isinstance(v, str) else str(v) for v in non_null]
             packed = _json_list(non_null) if len(non_null) > _LARGE_IN_LIST else None
             if packed is not None:
                 # One JSON parameter: binding thousands of named parameters is quadratic

@@ -263,3 +263,17 @@ def test_integers_beyond_64_bits(local_server):
     read = post(local_server, [{"action": "query", "expression": 'select value from Priority where id is "{0}"'.format(
         made[0]["data"]["id"])}]).json()
     assert read[0]["data"][0]["value"] == float(huge)
+
+
+def test_long_in_lists_over_integer_primary_keys(real_schema_server):
+    created = post(real_schema_server, [
+        {"action": "create", "entity_type": "Event", "entity_data": {"action": "adv-int-{0}".format(i)}}
+        for i in range(40)])
+    ids = [item["data"]["id"] for item in created.json()]
+    assert all(isinstance(i, int) for i in ids)
+    for values in (ids, ids[:5]):
+        for literal in ("{0}", '"{0}"'):
+            expression = "select id from Event where id in ({0})".format(
+                ", ".join(literal.format(i) for i in values))
+            rows = post(real_schema_server, [{"action": "query", "expression": expression}]).json()
+            assert sorted(row["id"] for row in rows[0]["data"]) == sorted(values)
