@@ -38,6 +38,11 @@ Row = Tuple[str, str, Dict[str, Any]]  # (type, key, data)
 class Database:
     def __init__(self, path: str) -> None:
         self.path = path
+        #: Values derived from the schema only (e.g. compiled select lists).
+        self.memo: Dict[Any, Any] = {}
+        # (query, offset) -> rid of the row before offset; valid while the stamp holds.
+        self._cursors: Dict[Any, int] = {}
+        self._cursor_stamp: Tuple[int, int] = (-1, -1)
         try:
             self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             if path != ":memory:":
@@ -55,6 +60,29 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+
+    # -- paging ------------------------------------------------------------------------
+    def _data_stamp(self) -> Tuple[int, int]:
+        """Changes so far: this connection's writes and other connections' commits."""
+        return (self.conn.total_changes,
+                self.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def page_cursor(self, query_key: Any, offset: int) -> Optional[int]:
+        """The rid of the row before ``offset`` in a query's rid order, if still valid."""
+        if not self._cursors:
+            return None
+        if self._data_stamp() != self._cursor_stamp:
+            self._cursors.clear()
+            return None
+        return self._cursors.get((query_key, offset))
+
+    def set_page_cursor(self, query_key: Any, offset: int, rid: int) -> None:
+        """Remember that the row before ``offset`` of a query has ``rid``."""
+        stamp = self._data_stamp()
+        if stamp != self._cursor_stamp or len(self._cursors) >= 10000:
+            self._cursors.clear()
+            self._cursor_stamp = stamp
+        self._cursors[(query_key, offset)] = rid
 
     # -- transactions --------------------------------------------------------------------
     def begin(self) -> None:

@@ -70,7 +70,7 @@ class Reader:
         compiler = Compiler(self.schema)
         from_sql, t = compiler.root(q)
         tree = self._tree(t, q)
-        as_json = self._json_select(t, tree) if allow_raw else None
+        as_json = self._cached_json_select(t, tree) if allow_raw else None
         columns = None if as_json is not None else self._narrow_columns(t, tree)
         if as_json is not None:
             select = as_json
@@ -78,17 +78,42 @@ class Reader:
             select = "e.type, e.k, e.data"
         else:
             select = "e.type, e.k" + "".join(f", {col('e', name)}" for name, _b in columns)
-        sql = f"SELECT {select} {from_sql}{compiler.order_by(q, 'e', t)}"
+        order_sql = compiler.order_by(q, "e", t)  # may bind parameters
         params = dict(compiler.params)
         offset = q.offset or 0
-        params["_offset"] = offset
+        # Pages ordered by insertion only (no ``order by``) continue after the rid where
+        # the previous page of the same query ended, instead of skipping ``offset`` rows
+        # again: each page costs the same however deep it is. The rows and offsets are
+        # exactly those of ``LIMIT/OFFSET`` because the stored cursor is dropped on any
+        # change to the data (Database.page_cursor).
+        keyset = not q.order_by and q.limit is not None
+        cursor_key: Any = None
+        after: Optional[int] = None
+        if keyset:
+            cursor_key = (from_sql, tuple(sorted((k, repr(v)) for k, v in params.items())))
+            after = self.db.page_cursor(cursor_key, offset) if offset else None
+        if after is not None:
+            head, rest = from_sql.split(" WHERE ", 1)
+            params["_after"] = after
+            sql = (f"SELECT e.rid, {select} {head} WHERE ({rest}) AND e.rid > :_after"
+                   f"{order_sql} LIMIT :_limit")
+        else:
+            rid = "e.rid, " if keyset else ""
+            sql = f"SELECT {rid}{select} {from_sql}{order_sql}"
+            params["_offset"] = offset
+            if q.limit is not None:
+                sql += " LIMIT :_limit OFFSET :_offset"
+            elif offset:
+                sql += " LIMIT -1 OFFSET :_offset"
         if q.limit is not None:
-            sql += " LIMIT :_limit OFFSET :_offset"
             params["_limit"] = q.limit + 1
-        elif offset:
-            sql += " LIMIT -1 OFFSET :_offset"
         try:
-            cursor = self.db.conn.execute(sql, params)
+            cursor: Any = self.db.conn.execute(sql, params)
+            rids: List[int] = []
+            if keyset:
+                records = cursor.fetchall()
+                rids = [record[0] for record in records]
+                cursor = [record[1:] for record in records]
             if as_json is not None:
                 rows: List[Any] = [record[0] for record in cursor]
             elif columns is None:
@@ -97,6 +122,8 @@ class Reader:
                 rows = self._rows_from_columns(cursor, columns)
         except sqlite3.OperationalError as error:
             raise QueryError(f"Query is too complex to run: {error}.") from None
+        if keyset and q.limit is not None and len(rows) > q.limit:
+            self.db.set_page_cursor(cursor_key, offset + q.limit, rids[q.limit - 1])
         more = q.limit is not None and len(rows) > q.limit
         if more:
             rows = rows[: q.limit]
@@ -109,6 +136,16 @@ class Reader:
         data = self.project(rows, tree)
         return {"action": "query", "data": data,
                 "metadata": {"next": {"offset": next_offset}}}
+
+    def _cached_json_select(self, t: EntityType, tree: Tree) -> Optional[str]:
+        """:meth:`_json_select`, remembered per type and flat projection list."""
+        if any(sub for sub in tree.values()):
+            return None
+        memo = self.db.memo
+        key = ("json_select", t.id, tuple(tree))
+        if key not in memo:
+            memo[key] = self._json_select(t, tree)
+        return memo[key]
 
     def _json_select(self, t: EntityType, tree: Tree) -> Optional[str]:
         """A ``json_object(...)`` select list when SQLite can serialise each row itself.
