@@ -450,14 +450,20 @@ def _encode_media(backend: Backend, reader: Reader, writer: Writer, op: Dict[str
         raise ValidationError(f"Component {component_id!r} was not found.")
     version_id = op.get("version_id")
     outputs = []
+    # No real transcode: the outputs carry the source's bytes, so that every output that
+    # is reported in ftrack.server can also be downloaded from it.
+    source_blob = backend.db.get_blob(component_id)
     job = writer.create("Job", {"type": "encode_media", "status": "done",
                                 "finished_at": _values.now()})["data"]
     for fmt, name, ext in (("video/mp4", "ftrackreview-mp4", ".mp4"),
                            ("image/jpeg", "thumbnail", ".jpg")):
-        data = {"name": name, "file_type": ext, "size": 0}
+        data = {"name": name, "file_type": ext,
+                "size": len(source_blob[0]) if source_blob is not None else 0}
         if version_id:
             data["version_id"] = version_id
         created = writer.create("FileComponent", data)["data"]
+        if source_blob is not None:
+            backend.db.put_blob(created["id"], source_blob[0], fmt)
         outputs.append({"format": fmt, "component_id": created["id"]})
         writer.create("JobComponent", {"job_id": job["id"], "component_id": created["id"]})
         if "ComponentLocation" in backend.schema.types:
