@@ -31,7 +31,8 @@ def test_every_step_ran(report) -> None:
         "assignments_lists_memberships", "project_schema_helpers", "cascading_delete",
         "remote_actions", "event_hub_round_trip", "custom_attribute_types",
         "ensure_with_typed_values", "custom_attributes_on_every_owner",
-        "documented_note_examples", "documented_configuration_job_and_thumbnail_examples"])
+        "documented_note_examples", "documented_configuration_job_and_thumbnail_examples",
+        "documented_encode_media_example"])
 
 
 def test_dates_are_stored_in_utc_and_compared_in_queries(report) -> None:
@@ -195,3 +196,11 @@ def test_documented_configuration_job_and_thumbnail_examples(report) -> None:
 def test_security_roles_of_a_configuration_are_kept(report) -> None:
     values = report.step("documented_configuration_job_and_thumbnail_examples")
     assert values["roles"] == [["Administrator"], ["Administrator"]]
+
+
+def test_documented_encode_media_example(report) -> None:
+    values = report.step("documented_encode_media_example")
+    # Every output reported in ftrack.server can be downloaded from it.
+    assert values["downloads"] == {"video/mp4": 200, "image/jpeg": 200}
+    assert values["components"] == ["ftrackreview-mp4", "thumbnail"]
+    assert values["thumbnail_set"] is True

@@ -457,6 +457,41 @@ def documented_configuration_job_and_thumbnail_examples():
 
 
 @step
+def documented_encode_media_example():
+    """session.encode_media(path), then attach the outputs to a version (example page)."""
+    session = new_session()
+    shot = new_shot(session, "sh_encode_doc")
+    asset = session.create("Asset", {"name": "encoded", "parent": shot,
+                                     "type": session.query('AssetType where short is "upload"')
+                                     .one()})
+    version = session.create("AssetVersion", {"asset": asset})
+    session.commit()
+    job = session.encode_media(media_file("movie.mov", b"movie bytes"))
+    job_data = json.loads(job["data"])
+    server_location = session.query("Location where name is ftrack.server").one()
+    downloads = {}
+    for output in job_data["output"]:
+        component = session.get("FileComponent", output["component_id"])
+        component["version_id"] = version["id"]
+        if output["format"] == "image/jpeg":
+            version["thumbnail_id"] = output["component_id"]
+        response = requests.get(server_location.get_url(component), timeout=30)
+        downloads[output["format"]] = response.status_code
+    session.commit()
+    version_id = version["id"]
+    session.close()
+    fresh = new_session()
+    version = fresh.get("AssetVersion", version_id)
+    result = {
+        "downloads": downloads,
+        "components": sorted(c["name"] for c in version["components"]),
+        "thumbnail_set": version["thumbnail_id"] is not None,
+    }
+    fresh.close()
+    return result
+
+
+@step
 def timer_and_timelogs():
     session = new_session()
     shot = new_shot(session, "sh_timer")
