@@ -296,7 +296,37 @@ def _parse_cached(text: str) -> Expression:
             raise ParseError(
                 "Failed to parse expression {0!r}: {1}".format(text, error)
             ) from None
+        except RecursionError:
+            result = None
+    if result is None or _depth(result[0]) > _MAX_DEPTH:
+        # Matching recurses once per level: a deeper tree would raise RecursionError
+        # for every event (on the server: for every subscriber's every event).
+        raise ParseError(
+            "Failed to parse expression {0!r}: nested deeper than {1} levels.".format(
+                text[:80], _MAX_DEPTH
+            )
+        )
     return result[0]
+
+
+#: Deepest nesting of not/and/or an expression may have.
+_MAX_DEPTH = 100
+
+
+def _depth(expression: Expression) -> int:
+    """Nesting depth of *expression*, computed without recursion."""
+    deepest = 0
+    pending = [(expression, 1)]
+    while pending:
+        node, level = pending.pop()
+        deepest = max(deepest, level)
+        if deepest > _MAX_DEPTH:
+            break
+        if isinstance(node, Not):
+            pending.append((node._expression, level + 1))
+        elif isinstance(node, (All, Any)):
+            pending.extend((child, level + 1) for child in node._expressions)
+    return deepest
 
 
 class Parser:

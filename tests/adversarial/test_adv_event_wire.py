@@ -131,3 +131,40 @@ def test_malformed_events_from_another_client_never_stop_a_replying_hub(local_se
     assert seen.wait_until(lambda events: any(
         isinstance(e["data"], dict) and e["data"].get("n") == "final" for e in events))
     assert observer.event_hub.connected
+
+
+@pytest.mark.parametrize("expression", [
+    "not " * 20000 + "topic=adv.deep",
+    "not (" * 3000 + "topic=adv.deep" + ")" * 3000,
+    "(topic=adv.deep and (" * 2000 + "topic=adv.deep" + "))" * 2000,
+])
+def test_a_deeply_nested_subscription_cannot_break_routing(local_server, observer, expression):
+    ws = raw_client(local_server)
+    try:
+        ws.send(publish_frame(1, {"topic": "ftrack.meta.subscribe",
+                                  "data": {"subscriber": {"id": "deep"}, "subscription": expression}}))
+        ack = recv_until(ws, "6:::1+")
+        assert '"success": false' in ack and "nested" in ack
+        seen = Seen()
+        observer.event_hub.subscribe("topic=adv.deep", seen)
+        assert observer.event_hub.flush(10)
+        observer.event_hub.publish(Event("adv.deep"))
+        assert seen.wait_until(lambda events: len(events) == 1)
+        ws.send(publish_frame(2, {"topic": "adv.deep", "data": {}}))
+        assert recv_until(ws, "6:::2+") == '6:::2+[{"success": true}]'
+        assert seen.wait_until(lambda events: len(events) == 2)
+    finally:
+        ws.close()
+    assert observer.event_hub.connected
+
+
+def test_a_deeply_nested_local_subscription_is_a_parse_error():
+    from ftrack_api.event.hub import EventHub
+    from ftrack_api.exception import ParseError
+
+    hub = EventHub("http://127.0.0.1:1", "user", "key")
+    with pytest.raises(ParseError, match="nested"):
+        hub.subscribe("not " * 5000 + "topic=x", lambda event: "never")
+    hub.subscribe("topic=adv.fine", lambda event: "fine")
+    assert hub.publish(Event("adv.fine"), synchronous=True) == ["fine"]
+    assert str(hub.subscribe("not not topic=adv.fine", lambda event: None))
