@@ -7,8 +7,8 @@ The kind of script an production coordinator runs at the start of a show::
 The CSV has the columns ``sequence,shot,fstart,fend,description`` (a header line).
 Running it again is safe: existing sequences and shots are reused (``session.ensure``)
 and only their frame ranges and descriptions are updated. Every shot gets the tasks in
-``TASKS``. Frame ranges are stored in the ``fstart``/``fend`` custom attributes, which
-are created on first use.
+``TASKS``. Frame ranges are stored in the shots' ``fstart``/``fend`` custom attributes,
+which are created on first use.
 """
 from __future__ import annotations
 
@@ -23,14 +23,17 @@ TASKS = ("Compositing", "Lighting", "Animation")
 
 
 def ensure_frame_attributes(session: ftrack_api.Session) -> None:
-    """Create the shot-level ``fstart``/``fend`` number attributes if they do not exist."""
-    number = session.query('CustomAttributeType where name is "number"').one()
+    """Create shot-level ``fstart``/``fend`` number attributes if shots have none yet."""
+    shot_type = session.query('ObjectType where name is "Shot"').one()
     existing = {
         configuration["key"]
         for configuration in session.query(
-            'select key from CustomAttributeConfiguration where key in ("fstart", "fend")'
+            "select key from CustomAttributeConfiguration "
+            'where key in ("fstart", "fend") and entity_type is "task" '
+            f'and (object_type_id is "{shot_type["id"]}" or is_hierarchical is true)'
         )
     }
+    number = session.query('CustomAttributeType where name is "number"').one()
     for key, label in (("fstart", "Frame start"), ("fend", "Frame end")):
         if key not in existing:
             session.create(
@@ -40,7 +43,7 @@ def ensure_frame_attributes(session: ftrack_api.Session) -> None:
                     "label": label,
                     "type": number,
                     "entity_type": "task",
-                    "is_hierarchical": True,
+                    "object_type": shot_type,
                     "config": '{"isdecimal": false}',
                     "default": 0,
                 },

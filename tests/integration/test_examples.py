@@ -28,6 +28,15 @@ def run_example(server, tmp_path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.fixture(scope="module")
+def local_server():
+    """A server of their own: the scripts must also work on a brand-new site."""
+    from ftrack_api.testing import LocalServer
+
+    with LocalServer(database=":memory:") as server:
+        yield server
+
+
 @pytest.fixture
 def project_name() -> str:
     return f"show_{uuid.uuid4().hex[:8]}"
@@ -188,3 +197,24 @@ def test_shot_status_listener_reacts_to_task_status_changes(local_server, tmp_pa
         waiter.join(timeout=5)
         listener_session.close()
     assert not waiter.is_alive()
+
+
+def test_shot_list_import_ignores_same_key_on_other_object_types(tmp_path, project_name):
+    from ftrack_api.testing import LocalServer
+
+    with LocalServer(database=":memory:") as server:
+        with server.session(schema_cache_path=str(tmp_path)) as session:
+            session.create("CustomAttributeConfiguration", {
+                "key": "fstart", "label": "Task start frame", "entity_type": "task",
+                "object_type": session.query('ObjectType where name is "Task"').one(),
+                "type": session.query('CustomAttributeType where name is "number"').one(),
+                "config": '{"isdecimal": false}', "default": 0,
+            })
+            session.commit()
+        shots = write_shot_list(tmp_path / "shots.csv")
+        completed = run_example(server, tmp_path, "shot_list_import.py", project_name, str(shots))
+        assert completed.returncode == 0, completed.stdout + completed.stderr
+        with server.session(schema_cache_path=str(tmp_path)) as session:
+            shot = session.query(f'Shot where name is "sh020" and project.name is "{project_name}"').one()
+            assert shot["custom_attributes"]["fend"] == 1120
+            assert shot["custom_attributes"]["fstart"] == 1001
