@@ -139,10 +139,16 @@ class HttpTransport(object):
             text = response.text
             excerpt = text if len(text) <= 500 else text[:500] + "..."
             if status >= 400:
+                hint = (
+                    "there is no ftrack API at {0}; check the server URL (FTRACK_SERVER), "
+                    "which must not end with /api".format(self.url)
+                    if status in (404, 405)
+                    else "it may be down or behind a failing proxy"
+                )
                 raise _server_error(
                     ftrack_api.exception.ServerUnavailableError,
-                    "The server answered HTTP {0} with a non-JSON page; it may be down or "
-                    "behind a failing proxy. Raw response was: {1}".format(status, excerpt),
+                    "The server answered HTTP {0} with a non-JSON page; {1}. Raw response "
+                    "was: {2}".format(status, hint, excerpt),
                     content=text,
                     status_code=status,
                 ) from None

@@ -400,3 +400,13 @@ def test_strict_api_session_maps_status_codes_to_the_same_errors(new_session, lo
     with pytest.raises(ftrack_api.exception.InvalidCredentialsError):
         local_server.session(strict_api=True, api_key="wrong", schema_cache_path=str(tmp_path))
     assert strict.query("User").first() is not None
+
+
+@pytest.mark.parametrize("suffix", ["/api", "/no/such/prefix"])
+def test_a_server_url_with_a_wrong_path_names_the_problem(local_server, tmp_path, suffix):
+    with pytest.raises(ftrack_api.exception.ServerError) as info:
+        make(local_server.url + suffix, tmp_path, api_key=local_server.api_key,
+             api_user=local_server.api_user)
+    message = str(info.value)
+    assert "404" in message and "server URL" in message
+    assert local_server.url + suffix + "/api" in message
