@@ -7,6 +7,8 @@ import pathlib
 import re
 import subprocess
 
+import pytest
+
 import ftrack_api.formatter as formatter
 from ftrack_api.structure.id import IdStructure
 
@@ -18,6 +20,22 @@ _COLLECTION_VALUE = re.compile(r"^(\s*\w+: )<[^\n]*Collection[^\n]*$", re.MULTIL
 
 def _normalise(text: str) -> str:
     return _COLLECTION_VALUE.sub(r"\1<collection>", text)
+
+
+@pytest.fixture
+def local_server():
+    """A server of its own: recursive formatting walks everything reachable, so the
+    data must not grow with the rest of the suite."""
+    from ftrack_api.testing import LocalServer
+
+    with LocalServer(database=":memory:") as server:
+        yield server
+
+
+@pytest.fixture
+def session(local_server, tmp_path):
+    with local_server.session(schema_cache_path=str(tmp_path / "setup")) as s:
+        yield s
 
 
 def test_formatter_and_id_structure_match_the_official_client(
