@@ -29,8 +29,8 @@ Animation (anim), Camera (cam), Rig (rig), Texture (texture), Scene (scene), Com
 Note categories: Default, External, Internal, Client feedback. List categories: Default, Dailies.
 Custom attribute types: text, number, boolean, date, enumerator, dynamic enumerator,
 expression, url, notificationtype.
-Security roles (for ``read_security_roles``/``write_security_roles``): Administrator,
-Project Manager, User, API.
+Security roles (name and type): Administrator, Project Manager and User (``PROJECT``), API
+(``API``), Assigned (``ASSIGNED``).
 Project schema ``VFX Scheme`` (id ``seed_id("ProjectSchema", "VFX Scheme")``): task workflow
 ``VFX Task Workflow`` (all statuses), version workflow ``VFX Version Workflow`` (Pending Review,
 Approved, Not started, In Progress, On Hold, Omitted), task type schema ``VFX Task Types``
@@ -80,7 +80,8 @@ ASSET_TYPES = [("Geometry", "geo"), ("Image Sequence", "img"), ("Upload", "uploa
                ("Audio", "audio"), ("Animation", "anim"), ("Camera", "cam"), ("Rig", "rig"),
                ("Texture", "texture"), ("Scene", "scene"), ("Comp", "comp")]
 PRIORITIES = [("Low", 1), ("Medium", 2), ("High", 3), ("Urgent", 4)]
-SECURITY_ROLES = ["Administrator", "Project Manager", "User", "API"]
+SECURITY_ROLES = [("Administrator", "PROJECT"), ("Project Manager", "PROJECT"),
+                  ("User", "PROJECT"), ("API", "API"), ("Assigned", "ASSIGNED")]
 CA_TYPES = ["text", "number", "boolean", "date", "enumerator", "dynamic enumerator",
             "expression", "url", "notificationtype"]
 
@@ -145,8 +146,9 @@ def seed(db: Database, schema: SchemaSet, api_user: str) -> None:
     for name in CA_TYPES:
         s.add("CustomAttributeType", {"id": seed_id("CustomAttributeType", name), "name": name,
                                       "core": True})
-    for name in SECURITY_ROLES:
-        s.add("SecurityRole", {"id": seed_id("SecurityRole", name), "name": name})
+    for name, role_type in SECURITY_ROLES:
+        s.add("SecurityRole", {"id": seed_id("SecurityRole", name), "name": name,
+                               "type": role_type})
     for name, location_id in LOCATIONS.items():
         s.add("Location", {"id": location_id, "name": name, "label": name.split(".")[1].title(),
                            "description": f"Built-in location {name}."})
