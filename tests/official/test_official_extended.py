@@ -32,7 +32,8 @@ def test_every_step_ran(report) -> None:
         "remote_actions", "event_hub_round_trip", "custom_attribute_types",
         "ensure_with_typed_values", "custom_attributes_on_every_owner",
         "documented_note_examples", "documented_configuration_job_and_thumbnail_examples",
-        "documented_encode_media_example"])
+        "documented_encode_media_example",
+        "documented_metadata_web_review_and_role_examples"])
 
 
 def test_dates_are_stored_in_utc_and_compared_in_queries(report) -> None:
@@ -204,3 +205,12 @@ def test_documented_encode_media_example(report) -> None:
     assert values["downloads"] == {"video/mp4": 200, "image/jpeg": 200}
     assert values["components"] == ["ftrackreview-mp4", "thumbnail"]
     assert values["thumbnail_set"] is True
+
+
+def test_documented_metadata_web_review_and_role_examples(report) -> None:
+    values = report.step("documented_metadata_web_review_and_role_examples")
+    # Assigning a dict replaces all metadata.
+    assert values["metadata"] == {"frame_padding": "4"}
+    assert values["metadata_has"] == 1
+    assert values["ftr_meta_frame_out"] == 150
+    assert values["project_roles"] == ["Administrator", "Project Manager", "User"]

@@ -492,6 +492,48 @@ def documented_encode_media_example():
 
 
 @step
+def documented_metadata_web_review_and_role_examples():
+    session = new_session()
+    data = fixture_data()
+    sequence = session.create("Sequence", {"name": "meta_seq",
+                                           "parent": session.get("Project", data["project_id"])})
+    sequence["metadata"]["frame_padding"] = "5"
+    sequence["metadata"]["focal_length"] = "70"
+    session.commit()
+    sequence["metadata"] = {"frame_padding": "4"}
+    session.commit()
+    server_location = session.query('Location where name is "ftrack.server"').one()
+    shot = new_shot(session, "sh_web_review")
+    asset = session.create("Asset", {"name": "review", "parent": shot,
+                                     "type": session.query('AssetType where short is "upload"')
+                                     .one()})
+    version = session.create("AssetVersion", {"asset": asset})
+    session.commit()
+    component = version.create_component(path=media_file("file.mp4", b"mp4"),
+                                         data={"name": "ftrackreview-mp4"},
+                                         location=server_location)
+    component["metadata"]["ftr_meta"] = json.dumps({"frameIn": 0, "frameOut": 150,
+                                                    "frameRate": 25, "height": 720,
+                                                    "width": 1280})
+    component.session.commit()
+    ids = (sequence["id"], component["id"])
+    session.close()
+    fresh = new_session()
+    component = fresh.get("FileComponent", ids[1])
+    result = {
+        "metadata": dict(fresh.get("Sequence", ids[0])["metadata"]),
+        "metadata_has": len(fresh.query(
+            'Sequence where metadata has (key is "frame_padding" and value is "4") and '
+            'id is "{0}"'.format(ids[0])).all()),
+        "ftr_meta_frame_out": json.loads(component["metadata"]["ftr_meta"])["frameOut"],
+        "project_roles": sorted(r["name"] for r in fresh.query(
+            'select name from SecurityRole where type is "PROJECT"').all()),
+    }
+    fresh.close()
+    return result
+
+
+@step
 def timer_and_timelogs():
     session = new_session()
     shot = new_shot(session, "sh_timer")
