@@ -71,7 +71,12 @@ def create_app(backend: Backend, heartbeat_interval: float = 10.0) -> web.Applic
             buffer.extend(chunk)
         data = bytes(buffer)
         part = request.match_info.get("part")
-        number = int(part) if part and part.isdigit() else None
+        number = None
+        if part is not None:
+            # Like S3: part numbers 1 to 10000; anything else is not a whole-file upload.
+            if not (part.isascii() and part.isdigit() and 1 <= int(part[:6]) <= 10000):
+                return web.Response(status=400, text=f"Invalid part number {part!r} (1 to 10000).")
+            number = int(part)
         status, text = await asyncio.get_running_loop().run_in_executor(
             None, backend.store_upload, request.match_info["token"], number, data,
             dict(request.headers))

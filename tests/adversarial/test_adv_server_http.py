@@ -277,3 +277,14 @@ def test_long_in_lists_over_integer_primary_keys(real_schema_server):
                 ", ".join(literal.format(i) for i in values))
             rows = post(real_schema_server, [{"action": "query", "expression": expression}]).json()
             assert sorted(row["id"] for row in rows[0]["data"]) == sorted(values)
+
+
+@pytest.mark.parametrize("part", ["abc", "-1", "0", "10001", "99999999999999999999", "\uff11"])
+def test_upload_with_a_bad_part_number(local_server, part):
+    meta = post(local_server, [{"action": "get_upload_metadata", "component_id": "adv-part",
+                                "file_name": "x.txt", "file_size": 3}]).json()
+    url = meta[0]["url"]
+    response = requests.put(url + "/" + part, data=b"abc", timeout=30)
+    assert response.status_code == 400 and "part number" in response.text
+    assert requests.put(url, data=b"abc", timeout=30).status_code == 200  # the token still works
+    still_serving(local_server)
