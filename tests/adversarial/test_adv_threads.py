@@ -296,3 +296,52 @@ def test_one_hub_subscribed_published_and_unsubscribed_from_eight_threads():
 
     run_threads(work)
     assert hub.publish(Event("adv.thread0", data={"n": 1000}), synchronous=True) == []
+
+
+def test_eight_committing_sessions_each_see_every_update_event(tmp_path):
+    condition = threading.Condition()
+    counts = [0] * THREADS
+
+    def counter(index: int) -> Callable[[Any], None]:
+        def callback(event: Any) -> None:
+            with condition:
+                counts[index] += 1
+                condition.notify_all()
+        return callback
+
+    with LocalServer(database=str(tmp_path / "updates.sqlite")) as server:
+        sessions = [server.session(auto_connect_event_hub=True, schema_cache_path=False) for _ in range(THREADS)]
+        waiters = []
+        try:
+            for index, item in enumerate(sessions):
+                assert item.event_hub.wait_until_connected(10)
+                item.event_hub.subscribe("topic=ftrack.update", counter(index))
+                assert item.event_hub.flush(10)
+                waiter = threading.Thread(target=item.event_hub.wait, daemon=True)
+                waiter.start()
+                waiters.append(waiter)
+            schema = sessions[0].query("ProjectSchema").first()
+            project = sessions[0].create("Project", {"name": unique("upd"), "full_name": "u", "project_schema": schema})
+            sessions[0].commit()
+
+            def work(index: int) -> Any:
+                mine = sessions[index]
+                parent = mine.get("Project", project["id"])
+                for number in range(6):
+                    mine.create("Sequence", {"name": "u{0}-{1}".format(index, number), "parent": parent})
+                    mine.commit()
+                return True
+
+            run_threads(work)
+            expected = 1 + THREADS * 6
+            with condition:
+                assert condition.wait_for(lambda: min(counts) >= expected, timeout=60), counts
+            assert counts == [expected] * THREADS
+            assert all(item.event_hub.connected for item in sessions)
+        finally:
+            for item in sessions:
+                item.event_hub.stop_waiting()
+            for waiter in waiters:
+                waiter.join(5)
+            for item in sessions:
+                item.close()
