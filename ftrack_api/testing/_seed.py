@@ -116,7 +116,9 @@ class _Seeder:
 def seed(db: Database, schema: SchemaSet, api_user: str) -> None:
     s = _Seeder(db, schema)
     for index, (name, object_type_id) in enumerate(OBJECT_TYPE_IDS.items()):
-        s.add("ObjectType", {"id": object_type_id, "name": name, "sort": index,
+        # ftrack names the AssetBuild object type "Asset Build".
+        label = "Asset Build" if name == "AssetBuild" else name
+        s.add("ObjectType", {"id": object_type_id, "name": label, "sort": index,
                              "is_leaf": name in ("Task", "Milestone"),
                              "is_taskable": name not in ("Task", "Milestone"),
                              "is_schedulable": name in ("Task", "Milestone"),
