@@ -410,3 +410,16 @@ def test_a_server_url_with_a_wrong_path_names_the_problem(local_server, tmp_path
     message = str(info.value)
     assert "404" in message and "server URL" in message
     assert local_server.url + suffix + "/api" in message
+
+
+@pytest.mark.parametrize("cache", [5, "cache", lambda session: 5, lambda session: "x"])
+def test_cache_of_the_wrong_type_is_a_type_error(local_server, tmp_path, cache):
+    with pytest.raises(TypeError, match="cache"):
+        make(local_server.url, tmp_path, api_key=local_server.api_key,
+             api_user=local_server.api_user, cache=cache)
+
+
+def test_cache_factory_returning_none_adds_no_layer(local_server, tmp_path):
+    with make(local_server.url, tmp_path, api_key=local_server.api_key,
+              api_user=local_server.api_user, cache=lambda session: None) as session:
+        assert session.query("User").first() is not None
