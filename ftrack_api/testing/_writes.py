@@ -135,9 +135,9 @@ class Writer:
         row: Dict[str, Any] = {}
         deferred: List[Tuple[str, Any]] = []
         self._assign(t, data, row, deferred, existing=None)
-        for name, attr in t.attributes.items():
-            if attr.kind == "scalar" and name not in row and attr.has_default:
-                row[name] = str(uuid.uuid4()) if attr.default == "{uid}" else attr.default
+        for name, default in self._defaults(t):
+            if name not in row:
+                row[name] = str(uuid.uuid4()) if default == "{uid}" else default
         for name, value in t.classifiers.items():
             row.setdefault(name, value)
         self._fill(t, row)
@@ -167,6 +167,16 @@ class Writer:
         for name, value in deferred:
             self._set_collection(t, key, row, name, value)
         return {"action": "create", "data": self.reader.full_object(t.id, row)}
+
+    def _defaults(self, t: EntityType) -> List[Tuple[str, Any]]:
+        """(name, schema default) of the scalar attributes of ``t`` that have one."""
+        key = ("defaults", t.id)
+        found = self.db.memo.get(key)
+        if found is None:
+            found = self.db.memo[key] = [(name, attr.default)
+                                         for name, attr in t.attributes.items()
+                                         if attr.kind == "scalar" and attr.has_default]
+        return found
 
     def _assign(self, t: EntityType, data: Dict[str, Any], row: Dict[str, Any],
                 deferred: List[Tuple[str, Any]], existing: Optional[Dict[str, Any]]) -> None:
@@ -227,7 +237,25 @@ class Writer:
                 f"Missing required value(s) for {t.id}: {', '.join(sorted(missing))}."
             )
 
+    @staticmethod
+    def _mirror_aliases(t: EntityType, row: Dict[str, Any], changed: Sequence[str] = ()) -> None:
+        """Attributes stored in one column (the real Schema.type_id and object_type_id
+        both alias ``typeid``) are one value: a value set on one is the other's too."""
+        groups: Dict[str, List[str]] = {}
+        for attr in t.attributes.values():
+            if attr.kind == "scalar" and isinstance(attr.alias, str) and attr.alias:
+                groups.setdefault(attr.alias, []).append(attr.name)
+        for names in groups.values():
+            if len(names) < 2:
+                continue
+            source = next((n for n in names if n in changed), None) or next(
+                (n for n in names if row.get(n) is not None), None)
+            if source is not None:
+                for name in names:
+                    row[name] = row[source]
+
     def _fill(self, t: EntityType, row: Dict[str, Any]) -> None:
+        self._mirror_aliases(t, row)
         is_a = self.schema.is_a
         attrs = t.attributes
         if "created_at" in attrs and row.get("created_at") is None:
@@ -492,6 +520,7 @@ class Writer:
         new = dict(old)
         deferred: List[Tuple[str, Any]] = []
         self._assign(rt, data, new, deferred, existing=old)
+        self._mirror_aliases(rt, new, [n for n in data if n in rt.attributes])
         if rt.id.endswith("CustomAttributeValue"):
             self._validate_custom_value(rt, new)
         if self.schema.is_a(rt.id, "TypedContext") and new.get("parent_id") != old.get("parent_id"):
@@ -690,10 +719,13 @@ class Writer:
                 if entity is not None:
                     out.append(entity)
                     continue
+            internal = self.db.memo.get(("internal_keys", t.id))
+            if internal is None:
+                internal = self.db.memo[("internal_keys", t.id)] = {
+                    name: internal_key(attr) for name, attr in t.attributes.items()}
             changes = {}
             for name, (old, new) in change.changes.items():
-                attr = t.attributes.get(name)
-                changes[internal_key(attr) if attr else name] = {"old": old, "new": new}
+                changes[internal.get(name, name)] = {"old": old, "new": new}
             out.append(self._event_entity(t, change.key, change.data, change.action, changes))
         return out
 
