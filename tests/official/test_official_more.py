@@ -174,3 +174,17 @@ def test_documented_examples_of_the_official_client(report) -> None:
 def test_group_by_aggregations_through_a_strict_session(report) -> None:
     values = report.step("group_by_aggregations")
     assert values["rows"] == [["Approved", 1, 5, 5, True], ["In Progress", 2, 4, 3, True]]
+
+
+def test_documented_workflow_schema_example(report) -> None:
+    values = report.step("documented_workflow_schema_example")
+    assert values["task_statuses"] == ["In Progress", "Not started", "Completed", "On Hold"]
+    assert values["override_statuses"] == ["Completed", "On Hold"]
+    assert values["task_types"] == ["Character", "Compositing", "Generic", "Modeling", "Rigging"]
+    assert values["build_statuses"] == ["In Progress", "Completed"]
+    assert values["build_types"] == ["Character", "Generic"]
+    assert values["version_statuses"] == ["In Progress", "Not started", "Completed", "On Hold"]
+    # New objects take the first status of their (custom) workflow.
+    assert values["new_build_status"] == "In Progress"
+    assert values["new_task_status"] == "In Progress"
+    assert values["templates"] == [["Modeling", "Rigging"]]

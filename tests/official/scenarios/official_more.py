@@ -474,6 +474,86 @@ def group_by_aggregations():
 
 
 @step
+def documented_workflow_schema_example():
+    """Build a complete ProjectSchema as the example page does, then use it."""
+    session = new_session()
+    status = {name: session.query('Status where name="{0}"'.format(name)).one()
+              for name in ("Not started", "In Progress", "Completed", "On Hold")}
+    all_statuses = [status["In Progress"], status["Not started"], status["Completed"],
+                    status["On Hold"]]
+    kinds = {name: task_type(session, name)
+             for name in ("Generic", "Modeling", "Rigging", "Compositing", "Character")}
+    workflow = session.create("WorkflowSchema")
+    for item in all_statuses:
+        session.create("WorkflowSchemaStatus", {"workflow_schema_id": workflow["id"],
+                                                "status_id": item["id"]})
+    type_schema = session.create("TaskTypeSchema")
+    for kind in kinds.values():
+        session.create("TaskTypeSchemaType", {"task_type_schema_id": type_schema["id"],
+                                              "type_id": kind["id"]})
+    version_workflow = session.create("WorkflowSchema")
+    for item in all_statuses:
+        session.create("WorkflowSchemaStatus", {"workflow_schema_id": version_workflow["id"],
+                                                "status_id": item["id"]})
+    schema = session.create("ProjectSchema", {
+        "name": "My custom schema " + uuid.uuid4().hex[:6],
+        "task_workflow_schema_id": workflow["id"], "task_type_schema_id": type_schema["id"],
+        "asset_version_workflow_schema_id": version_workflow["id"]})
+    for name, statuses, types in (("Sequence", None, None), ("Shot", None, None),
+                                  ("Asset Build", [status["In Progress"], status["Completed"]],
+                                   [kinds["Generic"], kinds["Character"]])):
+        object_type = session.query('ObjectType where name="{0}"'.format(name)).one()
+        session.create("ProjectSchemaObjectType", {"project_schema_id": schema["id"],
+                                                   "object_type_id": object_type["id"]})
+        object_schema = session.create("Schema", {"project_schema_id": schema["id"],
+                                                  "object_type_id": object_type["id"]})
+        for item in statuses or all_statuses:
+            session.create("SchemaStatus", {"schema_id": object_schema["id"],
+                                            "status_id": item["id"]})
+        for kind in types or list(kinds.values()):
+            session.create("SchemaType", {"schema_id": object_schema["id"],
+                                          "type_id": kind["id"]})
+    override = session.create("WorkflowSchema", {"name": "Compositing override"})
+    for item in (status["Completed"], status["On Hold"]):
+        session.create("WorkflowSchemaStatus", {"workflow_schema_id": override["id"],
+                                                "status_id": item["id"]})
+    session.create("ProjectSchemaOverride", {"project_schema_id": schema["id"],
+                                             "type_id": kinds["Compositing"]["id"],
+                                             "workflow_schema_id": override["id"]})
+    template = session.create("TaskTemplate", {"project_schema_id": schema["id"],
+                                               "name": "Modeling"})
+    for kind in (kinds["Modeling"], kinds["Rigging"]):
+        session.create("TaskTemplateItem", {"template_id": template["id"],
+                                            "task_type_id": kind["id"]})
+    session.commit()
+    project = session.create("Project", {"name": "custom_" + uuid.uuid4().hex[:6],
+                                         "full_name": "Custom", "project_schema": schema})
+    build = session.create("AssetBuild", {"name": "hero", "parent": project})
+    task = session.create("Task", {"name": "model", "parent": build, "type": kinds["Modeling"]})
+    session.commit()
+    schema_id, ids = schema["id"], (build["id"], task["id"])
+    session.close()
+    fresh = new_session()
+    schema = fresh.get("ProjectSchema", schema_id)
+    result = {
+        "task_statuses": [s["name"] for s in schema.get_statuses("Task",
+                                                                 kinds["Modeling"]["id"])],
+        "override_statuses": [s["name"] for s in schema.get_statuses(
+            "Task", kinds["Compositing"]["id"])],
+        "task_types": sorted(t["name"] for t in schema.get_types("Task")),
+        "build_statuses": [s["name"] for s in schema.get_statuses("AssetBuild")],
+        "build_types": sorted(t["name"] for t in schema.get_types("AssetBuild")),
+        "version_statuses": [s["name"] for s in schema.get_statuses("AssetVersion")],
+        "new_build_status": fresh.get("AssetBuild", ids[0])["status"]["name"],
+        "new_task_status": fresh.get("Task", ids[1])["status"]["name"],
+        "templates": [[i["task_type"]["name"] for i in t["items"]]
+                      for t in schema["task_templates"]],
+    }
+    fresh.close()
+    return result
+
+
+@step
 def refused_delete():
     session = new_session()
     status = session.query('Status where name is "Not started"').one()
