@@ -14,7 +14,11 @@ _ISO = re.compile(
 
 
 def normalise_datetime(value: Any) -> str:
-    """Parse an ISO 8601 date or date-time and return naive UTC ``YYYY-MM-DDTHH:MM:SS[.ffffff]``."""
+    """Parse an ISO 8601 date or date-time and return naive UTC ``YYYY-MM-DDTHH:MM:SS``.
+
+    Fractions of a second are dropped, as ftrack stores and serves whole seconds (and the
+    client's ``ensure()`` queries dates without them).
+    """
     if isinstance(value, dict) and value.get("__type__") in ("datetime", "date"):
         value = value.get("value")
     if not isinstance(value, str):
@@ -33,10 +37,7 @@ def normalise_datetime(value: Any) -> str:
         digits = tz[1:].replace(":", "")
         offset = _dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
         moment = moment - sign * offset
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond:06d}"
-    return text
+    return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def now() -> str:

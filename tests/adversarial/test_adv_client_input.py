@@ -423,3 +423,18 @@ def test_cache_factory_returning_none_adds_no_layer(local_server, tmp_path):
     with make(local_server.url, tmp_path, api_key=local_server.api_key,
               api_user=local_server.api_user, cache=lambda session: None) as session:
         assert session.query("User").first() is not None
+
+
+def test_ensure_with_an_aware_datetime_with_microseconds_finds_the_same_entity(session, project, new_session):
+    project_entity, _ = project
+    when = datetime.datetime(2021, 5, 6, 7, 8, 9, 123456,
+                             tzinfo=datetime.timezone(datetime.timedelta(hours=5)))
+    name = unique("micro")
+    data = {"name": name, "full_name": name, "project_schema": project_entity["project_schema"],
+            "start_date": when}
+    first = session.ensure("Project", dict(data), identifying_keys=["name", "start_date"])
+    second = new_session().ensure("Project", dict(data), identifying_keys=["name", "start_date"])
+    assert second["id"] == first["id"]
+    assert len(new_session().query('Project where name is "{0}"'.format(name)).all()) == 1
+    loaded = new_session().get("Project", first["id"])["start_date"]
+    assert loaded == when.replace(microsecond=0)  # ftrack keeps whole seconds
