@@ -335,12 +335,15 @@ class Reader:
     def base_object(self, type_id: str, data: Dict[str, Any]) -> Dict[str, Any]:
         fields = self._base_fields.get(type_id)
         if fields is None:
+            fields = self.db.memo.get(("base_fields", type_id))
+        if fields is None:
             t = self.schema.types[type_id]
             # A polymorphic subtype also carries its classifier (e.g. a Task's
             # object_type_id), as the real server returns it (recorded responses).
             names = list(dict.fromkeys(list(t.primary_key) + list(t.system_projections)
                                        + [c for c in t.classifiers if c in t.attributes]))
             fields = [(n, n in t.attributes and t.attributes[n].is_datetime) for n in names]
+            self.db.memo[("base_fields", type_id)] = fields
             self._base_fields[type_id] = fields
         obj: Dict[str, Any] = {"__entity_type__": type_id}
         for name, is_datetime in fields:
@@ -358,11 +361,20 @@ class Reader:
 
     def full_object(self, type_id: str, data: Dict[str, Any]) -> Dict[str, Any]:
         """Every stored scalar attribute (used for create/update results)."""
-        t = self.schema.types[type_id]
+        memo = self.db.memo
+        fields = memo.get(("full_fields", type_id))
+        if fields is None:
+            t = self.schema.types[type_id]
+            fields = memo[("full_fields", type_id)] = [
+                (name, attr.is_datetime) for name, attr in t.attributes.items()
+                if attr.kind in ("scalar", "opaque") and name not in t.computed]
         obj = self.base_object(type_id, data)
-        for name, attr in t.attributes.items():
-            if attr.kind in ("scalar", "opaque") and name in data and name not in t.computed:
-                obj[name] = self.encode(t, name, data[name])
+        for name, is_datetime in fields:
+            if name in data:
+                value = data[name]
+                if is_datetime and value is not None:
+                    value = {"__type__": "datetime", "value": value}
+                obj[name] = value
         return obj
 
     def project(self, rows: List[Row], tree: Tree, defaults: bool = False) -> List[Dict[str, Any]]:

@@ -168,12 +168,14 @@ class SchemaSet:
         self.raw = schemas
         self.hash = hashlib.md5(json.dumps(schemas, sort_keys=True).encode("ascii")).hexdigest()
         self.types: Dict[str, EntityType] = {}
+        self._is_a_memo: Dict[Tuple[str, str], bool] = {}
         for schema in schemas:
             self.types[schema["id"]] = self._build_type(schema)
         self._link_hierarchy()
         self._resolve_system_projections()
         self._fk_cache: Dict[Tuple[str, str], Optional[str]] = {}
         self._rel_cache: Dict[Tuple[str, str], Any] = {}
+        self._is_a_memo.clear()  # answers given while the hierarchy was being linked
 
     # -- construction -------------------------------------------------------------------
     @staticmethod
@@ -302,7 +304,13 @@ class SchemaSet:
         return out
 
     def is_a(self, type_id: str, base: str) -> bool:
-        return base in self.ancestors(type_id)
+        memo = self._is_a_memo
+        key = (type_id, base)
+        found = memo.get(key)
+        if found is None:
+            # The hierarchy is fixed once the set is built (_link_hierarchy).
+            found = memo[key] = base in self.ancestors(type_id)
+        return found
 
     def concrete_type(self, t: EntityType, data: Dict[str, Any]) -> EntityType:
         """The most specific subtype of ``t`` whose classifiers match ``data``."""
