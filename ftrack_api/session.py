@@ -40,6 +40,20 @@ from ftrack_api._identity import _IdentityMap
 from ftrack_api.event.hub import EventHub
 from ftrack_api._session_helpers import _SessionHelpers
 
+# Modules every Session() construction needs (the entity classes built from the schemas,
+# the built-in locations' accessors and structure): loaded with this module - as the
+# official client loads them with ``import ftrack_api`` - rather than inside Session().
+import ftrack_api.accessor.disk  # noqa: E402,F401
+import ftrack_api.accessor.server  # noqa: E402,F401
+import ftrack_api.entity.asset_version  # noqa: E402,F401
+import ftrack_api.entity.component  # noqa: E402,F401
+import ftrack_api.entity.job  # noqa: E402,F401
+import ftrack_api.entity.location  # noqa: E402,F401
+import ftrack_api.entity.note  # noqa: E402,F401
+import ftrack_api.entity.project_schema  # noqa: E402,F401
+import ftrack_api.entity.user  # noqa: E402,F401
+import ftrack_api.structure.base  # noqa: E402,F401
+
 __all__ = [
     "SessionAuthentication",
     "Session",
@@ -208,6 +222,11 @@ class Session(_IdentityMap, _SessionHelpers):
             if callable(cache) and not isinstance(cache, ftrack_api.cache.Cache):
                 cache = cache(self)
             if cache is not None:
+                if not all(callable(getattr(cache, name, None)) for name in ("get", "set", "remove")):
+                    raise TypeError(
+                        "cache must be a ftrack_api.cache.Cache or a callable returning one, "
+                        "not {0}.".format(type(cache).__name__)
+                    )
                 self.cache.caches.append(cache)
         self._single_layer = len(self.cache.caches) == 1
 
