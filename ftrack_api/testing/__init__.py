@@ -49,6 +49,7 @@ def load_schemas(schemas: SchemasArg) -> List[Dict[str, Any]]:
     if isinstance(schemas, list):
         if not all(isinstance(s, dict) and "id" in s for s in schemas):
             raise ValueError("schemas must be a list of schema objects, each with an 'id'.")
+        _check_schema_shapes(schemas, "schemas")
         return schemas
     if not isinstance(schemas, (str, os.PathLike)):
         raise TypeError("schemas must be None, a path to a JSON file or a list of schema "
@@ -63,7 +64,25 @@ def load_schemas(schemas: SchemasArg) -> List[Dict[str, Any]]:
         raise ValueError(f"Schema file {path!r} is not valid JSON: {error}.") from None
     if not isinstance(data, list) or not all(isinstance(s, dict) and "id" in s for s in data):
         raise ValueError(f"Schema file {path!r} must hold a JSON list of schema objects.")
+    _check_schema_shapes(data, f"Schema file {path!r}")
     return data
+
+
+def _check_schema_shapes(schemas: List[Dict[str, Any]], where: str) -> None:
+    """Refuse malformed schema objects with a message instead of a later traceback."""
+    for schema in schemas:
+        name = schema.get("id")
+        problem = None
+        if not isinstance(name, str) or not name:
+            problem = "an 'id' that is not a non-empty string"
+        elif not isinstance(schema.get("properties", {}), dict) or not all(
+                isinstance(v, dict) for v in schema.get("properties", {}).values()):
+            problem = "'properties' that are not an object of attribute objects"
+        elif not isinstance(schema.get("primary_key", []), list) or not all(
+                key in schema.get("properties", {}) for key in schema.get("primary_key", [])):
+            problem = "a 'primary_key' that is not a list of its properties"
+        if problem is not None:
+            raise ValueError(f"{where}: schema {name!r} has {problem}.")
 
 
 class LocalServer:

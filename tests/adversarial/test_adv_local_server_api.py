@@ -65,3 +65,31 @@ def test_start_stop_are_idempotent_and_restartable(tmp_path):
 def test_session_before_start_is_a_clear_error():
     with pytest.raises(RuntimeError, match="start"):
         LocalServer().session()
+
+
+@pytest.mark.parametrize("schemas, fragment", [
+    ([{"id": 5}], "'id'"),
+    ([{"id": "X", "properties": {"a": 5}}], "properties"),
+    ([{"id": "X", "properties": []}], "properties"),
+    ([{"id": "X", "properties": {"a": {"type": "string"}}, "primary_key": "a"}], "primary_key"),
+    ([{"id": "X", "properties": {}, "primary_key": ["missing"]}], "primary_key"),
+])
+def test_malformed_schema_objects_are_named(tmp_path, schemas, fragment):
+    import json
+
+    with pytest.raises(ValueError, match=fragment):
+        LocalServer(schemas=schemas)
+    path = tmp_path / "schemas.json"
+    path.write_text(json.dumps(schemas))
+    with pytest.raises(ValueError, match=fragment) as info:
+        LocalServer(schemas=str(path))
+    assert str(path) in str(info.value)
+
+
+def test_a_saved_query_schemas_answer_is_refused_clearly(tmp_path, real_schemas_path):
+    import json
+
+    wrapped = tmp_path / "wrapped.json"  # what session.call([{"action": "query_schemas"}]) returns
+    wrapped.write_text(json.dumps([json.loads(real_schemas_path.read_text())]))
+    with pytest.raises(ValueError, match="list of schema objects"):
+        LocalServer(schemas=str(wrapped))
