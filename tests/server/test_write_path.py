@@ -1,0 +1,93 @@
+"""The batched write path: one-statement duplicate detection, the per-batch project look-up
+and the partial foreign-key indexes keep their observable behaviour."""
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from typing import Any, Dict, List
+
+import pytest
+
+from ftrack_api.testing import LocalServer
+
+from .conftest import Api
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: Any) -> Any:
+    path = str(tmp_path_factory.mktemp("writes") / "writes.sqlite")
+    with LocalServer(database=path) as srv:
+        yield {"api": Api(srv), "path": path}
+
+
+def _create(entity_type: str, **data: Any) -> Dict[str, Any]:
+    key = data.setdefault("id", str(uuid.uuid4()))
+    return {"action": "create", "entity_type": entity_type, "entity_key": [key],
+            "entity_data": dict(data, __entity_type__=entity_type)}
+
+
+def test_a_duplicate_inside_one_batch_fails_the_whole_batch(world: Dict[str, Any]) -> None:
+    api = world["api"]
+    project = api.project()
+    key = str(uuid.uuid4())
+    body = api.call([_create("Shot", id=key, name="first", parent_id=project["id"]),
+                     _create("Shot", id=key, name="second", parent_id=project["id"])])
+    assert body["exception"] == "DuplicateEntryError"
+    assert key in body["content"]
+    assert api.rows(f'select id from Shot where id is "{key}"') == []
+
+
+def test_a_create_that_repeats_a_stored_key_is_refused(world: Dict[str, Any]) -> None:
+    api = world["api"]
+    project = api.project()
+    shot = api.create("Shot", name="kept", parent=api.ref(project))
+    body = api.call([_create("Shot", id=shot["id"], name="again", parent_id=project["id"])])
+    assert body["exception"] == "DuplicateEntryError"
+    assert api.rows(f'select name from Shot where id is "{shot["id"]}"')[0]["name"] == "kept"
+
+
+def test_project_of_the_parent_follows_a_reparent_earlier_in_the_batch(world: Dict[str, Any]) -> None:
+    api = world["api"]
+    first, second = api.project(), api.project()
+    shot = api.create("Shot", name="moving", parent=api.ref(first))
+    results: List[Any] = api.ok([
+        _create("Task", name="before", parent_id=shot["id"]),
+        {"action": "update", "entity_type": "Shot", "entity_key": [shot["id"]],
+         "entity_data": {"__entity_type__": "Shot", "parent_id": second["id"]}},
+        _create("Task", name="after", parent_id=shot["id"]),
+    ])
+    assert results[0]["data"]["project_id"] == first["id"]
+    assert results[2]["data"]["project_id"] == second["id"]
+    stored = {r["name"]: r["project_id"] for r in
+              api.rows(f'select name, project_id from Task where parent_id is "{shot["id"]}"')}
+    assert stored == {"before": second["id"], "after": second["id"]}  # reparent cascades
+
+
+def test_many_creates_under_one_parent_all_get_its_project(world: Dict[str, Any]) -> None:
+    api = world["api"]
+    project = api.project()
+    shot = api.create("Shot", name="busy", parent=api.ref(project))
+    results = api.ok([_create("Task", name=f"t{i}", parent_id=shot["id"]) for i in range(25)])
+    assert {r["data"]["project_id"] for r in results} == {project["id"]}
+
+
+def test_foreign_key_lookups_use_the_partial_indexes(world: Dict[str, Any]) -> None:
+    api = world["api"]
+    api.project()  # the database has rows
+    conn = sqlite3.connect(world["path"])
+    try:
+        names = {row[0]: row[1] for row in conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index'")}
+        assert "entity_fk_parent_id" not in names
+        assert "IS NOT NULL" in names["entity_pfk_parent_id"]
+        for sql in ("SELECT k FROM entity WHERE fam = 'Context' AND "
+                    "json_extract(data, '$.parent_id') = 'x'",
+                    "SELECT k FROM entity WHERE fam = 'Context' AND "
+                    "json_extract(data, '$.parent_id') IN ('x', 'y')"):
+            plan = " ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+            assert "entity_pfk_parent_id" in plan, plan
+    finally:
+        conn.close()
+    # Rows without the key are still found by IS NULL criteria (no index entry needed).
+    projects = api.rows("select name from Project where parent_id is None")
+    assert projects
