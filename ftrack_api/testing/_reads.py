@@ -224,7 +224,8 @@ class Reader:
                 elif attr.kind in ("collection", "mapped"):
                     if attr.target and attr.target.endswith("CustomAttributeValue"):
                         return None
-                    if isinstance(self.schema.relation(sub, name), Computed):
+                    rel = self.schema.relation(sub, name)
+                    if rel is None or isinstance(rel, Computed):
                         return None
         return list(wanted.items())
 
@@ -530,6 +531,13 @@ class Reader:
             elif isinstance(rel, Computed):
                 for _t, k, data in rows:
                     groups[k] = [r for r in self._computed(rel.name, k, data) if r[0] in allowed]
+            elif rel is None:
+                # Member keys kept with the owner (Writer._set_collection).
+                field = "__members__" + name
+                wanted = [m for _t, _k, data in rows for m in (data.get(field) or [])]
+                members = self.db.get_many(target.family, wanted) if wanted else {}
+                for _t, k, data in rows:
+                    groups[k] = [members[m] for m in (data.get(field) or []) if m in members]
         flat: List[Row] = []
         for k in owner_keys:
             flat.extend(groups.get(k, []))
