@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import requests
 
 import ftrack_api
 import ftrack_api.exception
-import ftrack_api.symbol
 from ftrack_api.testing import LocalServer
 
 from .conftest import free_port, unique
@@ -243,13 +241,9 @@ def test_close_is_idempotent_and_everything_fails_clearly_afterwards(local_serve
                  lambda: session.populate([user], "username")):
         with pytest.raises(ftrack_api.exception.ConnectionClosedError):
             call()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and (set(threading.enumerate()) - before):
-        leftover = [t for t in set(threading.enumerate()) - before if t.is_alive()]
-        if not leftover:
-            break
-        leftover[0].join(timeout=0.5)
-    leftover = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+    # close() joins the hub's threads itself; only the shared server's own workers may remain.
+    leftover = [t.name for t in set(threading.enumerate()) - before
+                if t.is_alive() and not t.name.startswith(("asyncio_", "ftrack-local-server"))]
     assert leftover == []
     with session:
         pass  # leaving a context of a closed session is harmless
