@@ -93,3 +93,24 @@ def test_a_saved_query_schemas_answer_is_refused_clearly(tmp_path, real_schemas_
     wrapped.write_text(json.dumps([json.loads(real_schemas_path.read_text())]))
     with pytest.raises(ValueError, match="list of schema objects"):
         LocalServer(schemas=str(wrapped))
+
+
+@pytest.mark.xfail(strict=True, reason="open server defect: LocalServer.api_key (documented as "
+                   "'the API key of api_user') keeps the old key after reset_remote of that user's "
+                   "key, so server.session() fails; tests/server/test_actions.py line 21 relies on it")
+def test_api_key_follows_a_reset_of_the_api_users_key(tmp_path):
+    import ftrack_api.exception
+
+    with LocalServer() as server:
+        old_key = server.api_key
+        session = server.session(schema_cache_path=str(tmp_path))
+        user = session.query('User where username is "{0}"'.format(server.api_user)).one()
+        new_key = session.reset_remote("api_key", user)["api_key"]
+        assert new_key != old_key
+        assert server.api_key == new_key
+        with pytest.raises(ftrack_api.exception.InvalidCredentialsError):
+            session.query("User").all()  # the old key is no longer valid
+        session.close()
+        fresh = server.session(schema_cache_path=str(tmp_path))
+        assert fresh.query("User").first() is not None
+        fresh.close()
