@@ -129,7 +129,22 @@ class HttpTransport(object):
                 attempt += 1
                 time.sleep(self.retry_policy.delay(attempt))
                 continue
+            self._refuse_method_changing_redirect(response)
             return self._parse(response)
+
+    def _refuse_method_changing_redirect(self, response: Any) -> None:
+        # requests turns a POST into a GET on 301/302/303 (307/308 keep the body): the
+        # server's answer to that GET would only confuse, so name the redirect instead.
+        for hop in getattr(response, "history", None) or ():
+            if hop.status_code in (301, 302, 303):
+                location = hop.headers.get("location", "")
+                raise _server_error(
+                    ftrack_api.exception.ServerError,
+                    "The server at {0} redirected the API request (HTTP {1}) to {2}. Use the "
+                    "address it redirects to as the server URL (FTRACK_SERVER), for example "
+                    "https:// instead of http://.".format(self.server_url, hop.status_code, location),
+                    status_code=hop.status_code,
+                )
 
     def _parse(self, response: Any) -> Any:
         status = response.status_code

@@ -438,3 +438,38 @@ def test_ensure_with_an_aware_datetime_with_microseconds_finds_the_same_entity(s
     assert len(new_session().query('Project where name is "{0}"'.format(name)).all()) == 1
     loaded = new_session().get("Project", first["id"])["start_date"]
     assert loaded == when.replace(microsecond=0)  # ftrack keeps whole seconds
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirects_of_the_api_request(local_server, tmp_path, status):
+    import http.server
+    import threading
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):  # noqa: N802 - http.server API
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(status)
+            self.send_header("Location", local_server.url + "/api")
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    url = "http://127.0.0.1:{0}".format(httpd.server_address[1])
+    try:
+        if status in (307, 308):  # method and body kept: it just works
+            with make(url, tmp_path, api_key=local_server.api_key, api_user=local_server.api_user) as session:
+                assert session.query("User").first() is not None
+        else:  # requests would turn the POST into a GET
+            with pytest.raises(ftrack_api.exception.ServerError) as info:
+                make(url, tmp_path, api_key=local_server.api_key, api_user=local_server.api_user)
+            assert "redirected" in str(info.value) and local_server.url in str(info.value)
+            assert info.value.status_code == status
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(10)
