@@ -89,6 +89,15 @@ class QueryResult(collections.abc.Sequence):
         next_offset = ((metadata or {}).get("next") or {}).get("offset")
         if next_offset is not None and not records:
             next_offset = None
+        if next_offset is not None and (
+            not isinstance(next_offset, int) or next_offset <= self._next_offset
+        ):
+            # A broken server or proxy: paging on would never end.
+            raise ftrack_api.exception.ServerError(
+                "Server answered offset {0} with a next offset {1!r} that does not advance.".format(
+                    self._next_offset, next_offset
+                )
+            )
         if self._limit is not None and len(self._results) + len(records) >= self._limit:
             records = records[: self._limit - len(self._results)]
             next_offset = None

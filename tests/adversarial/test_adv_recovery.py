@@ -333,3 +333,19 @@ def test_a_hanging_server_times_out_and_the_commit_can_be_retried(proxied, new_s
     session.request_timeout = 60
     session.commit()
     assert new_session().get("Sequence", sequence["id"])["description"] == "after a timeout"
+
+
+@pytest.mark.parametrize("next_offset", ["0", "5", "null", '"abc"', "-1"])
+def test_a_next_offset_that_does_not_advance_ends_paging(proxied, next_offset):
+    session, forwarder = proxied
+    row = '{"__entity_type__": "User", "id": "ef5a6a3d-0000-0000-0000-000000000001", "username": "loop"}'
+    forwarder.mode = 'json:[{"action": "query", "data": [' + row + '], "metadata": {"next": {"offset": ' \
+        + next_offset + "}}}]"
+    result = session.query("select username from User offset 5", page_size=1)
+    if next_offset == "null":
+        assert [user["username"] for user in result] == ["loop"]
+    else:
+        with pytest.raises(ftrack_api.exception.ServerError, match="does not advance"):
+            list(result)
+    forwarder.mode = "forward"
+    assert session.query("User").first() is not None
