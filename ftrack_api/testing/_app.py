@@ -129,9 +129,13 @@ def _attach_event_hub(app: web.Application, backend: Backend, heartbeat_interval
                               heartbeat_interval=heartbeat_interval)
     broker.add_routes(app)
     backend.publish = broker.publish
+    # Another publisher (a test's, an embedding application's) always gets the event.
+    backend.has_listeners = lambda: (backend.publish != broker.publish
+                                     or broker.connection_count > 0)
 
     async def close_broker(_app: web.Application) -> None:
         backend.publish = None
+        backend.has_listeners = None
         await broker.close()
 
     app.on_shutdown.append(close_broker)

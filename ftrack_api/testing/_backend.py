@@ -66,6 +66,10 @@ class Backend:
         self.max_operations = max_operations_per_request
         self.server_url = server_url
         self.publish: Optional[Callable[[Dict[str, Any]], None]] = None
+        #: Whether an ``ftrack.update`` published now could reach anyone (None: always
+        #: build it). The event hub sets it: with no hub connection open, a batch does
+        #: not build the event's entity list, which no one could receive.
+        self.has_listeners: Optional[Callable[[], bool]] = None
         # Upload tokens handed out by get_upload_metadata: token -> (component id, headers).
         self.uploads: Dict[str, Dict[str, Any]] = {}
         with self.lock:
@@ -258,7 +262,9 @@ class Backend:
                 raise
             finally:
                 self._pending_keys.clear()
-            entities = writer.event_entities() if writer.changes else []
+            wanted = self.publish is not None and (self.has_listeners is None
+                                                   or self.has_listeners())
+            entities = writer.event_entities() if writer.changes and wanted else []
         if entities and self.publish is not None:
             self._publish_update(entities, username, user_id, headers)
         return results

@@ -91,3 +91,23 @@ def test_foreign_key_lookups_use_the_partial_indexes(world: Dict[str, Any]) -> N
     # Rows without the key are still found by IS NULL criteria (no index entry needed).
     projects = api.rows("select name from Project where parent_id is None")
     assert projects
+
+
+def test_updates_reach_a_listener_that_connects_after_unheard_batches(world: Dict[str, Any]) -> None:
+    """Batches committed while no hub connection is open skip building ``ftrack.update``;
+    a listener that connects later receives the events of the batches after it."""
+    pytest.importorskip("websocket")
+    from .test_update_events import Listener
+
+    api = world["api"]
+    project = api.project()
+    api.create("Shot", name="unheard", parent=api.ref(project))  # no listener yet
+    listener = Listener(api)
+    try:
+        shot = api.create("Shot", name="heard", parent=api.ref(project))
+        event = listener.next_update()
+        entities = event["data"]["entities"]
+        assert [e["entityId"] for e in entities] == [shot["id"]]
+        assert entities[0]["action"] == "add"
+    finally:
+        listener.close()
