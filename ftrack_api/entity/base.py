@@ -100,11 +100,25 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
                     default = default(self)
                 if default is not NOT_SET:
                     attribute.set_local_value(self, default)
+            local = self._local
+            marked = False
             for name, value in data.items():
                 attribute = by_name.get(name)
                 if attribute is None:
                     continue
-                if isinstance(attribute, ScalarAttribute):
+                if attribute.__class__ is ScalarAttribute:
+                    # Inline ScalarAttribute.set_local_value with recording off: the same
+                    # mutability check, store and dirty mark, without the call overhead.
+                    if value is NOT_SET:
+                        attribute.set_local_value(self, value)
+                        continue
+                    if not attribute._mutable and (name in local or name in self._remote):
+                        raise ftrack_api.exception.ImmutableAttributeError(attribute)
+                    local[name] = value
+                    if not marked:
+                        session._mark_dirty(self)
+                        marked = True
+                elif isinstance(attribute, ScalarAttribute):
                     attribute.set_local_value(self, value)
                 else:
                     relational.append((attribute, value))
