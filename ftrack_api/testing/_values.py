@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import time as _time
 from typing import Any
 
 from ._errors import ValidationError
@@ -40,8 +41,16 @@ def normalise_datetime(value: Any) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
+_LAST_NOW = [-1, ""]  # (whole UTC second, its text): a batch asks many times a second
+
+
 def now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    second = int(_time.time())
+    if second != _LAST_NOW[0]:
+        text = _dt.datetime.fromtimestamp(second, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        _LAST_NOW[:] = [second, text]
+        return text
+    return _LAST_NOW[1]  # type: ignore[return-value]
 
 
 _TYPE_NAMES = {"string": "string", "integer": "integer", "number": "number",

@@ -111,3 +111,17 @@ def test_updates_reach_a_listener_that_connects_after_unheard_batches(world: Dic
         assert entities[0]["action"] == "add"
     finally:
         listener.close()
+
+
+def test_server_times_are_the_current_utc_second() -> None:
+    import datetime
+
+    from ftrack_api.testing import _values
+
+    for _ in range(3):
+        before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        text = _values.now()
+        after = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        moment = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S").replace(
+            tzinfo=datetime.timezone.utc)
+        assert before <= moment <= after
