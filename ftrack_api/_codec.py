@@ -28,12 +28,30 @@ def _is_arrow(value: Any) -> bool:
     return type(value).__name__ == "Arrow" and hasattr(value, "datetime")
 
 
+#: Parsed server datetimes by text (DateTime is immutable, so instances can be shared):
+#: a page or a commit result repeats the same few values (created_at of one batch).
+_PARSED: Dict[str, datetime.datetime] = {}
+_PARSED_LIMIT = 4096
+
+
 def parse_datetime(value: str, timezone_support: bool = True) -> datetime.datetime:
     """Parse an ISO 8601 string into an aware UTC :class:`~ftrack_api._datetime.DateTime`.
 
     Naive values are UTC when *timezone_support* is on (the server stores
     UTC), else they are read as local wall-clock time.
     """
+    if not timezone_support:  # depends on the local timezone at the time of the call
+        return _parse_datetime(value, False)
+    parsed = _PARSED.get(value)
+    if parsed is None:
+        parsed = _parse_datetime(value, True)
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[value] = parsed
+    return parsed
+
+
+def _parse_datetime(value: str, timezone_support: bool) -> datetime.datetime:
     text = value.strip()
     if _DATE_ONLY.match(text):
         parsed = datetime.datetime.strptime(text, "%Y-%m-%d")
