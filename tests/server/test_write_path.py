@@ -125,3 +125,30 @@ def test_server_times_are_the_current_utc_second() -> None:
         moment = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S").replace(
             tzinfo=datetime.timezone.utc)
         assert before <= moment <= after
+
+
+def test_a_batch_leaves_the_cyclic_collector_as_it_found_it(world: Dict[str, Any]) -> None:
+    import gc
+
+    from ftrack_api.testing._backend import _cycle_collection_paused
+
+    assert gc.isenabled()
+    with _cycle_collection_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with _cycle_collection_paused():
+            raise RuntimeError("batch failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with _cycle_collection_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # was off: stays off
+    finally:
+        gc.enable()
+    api = world["api"]
+    assert api.ok([_create("Job")])[0]["data"]["id"]  # and through a real request
+    body = api.call([{"action": "nope"}])
+    assert body["exception"] == "ServerError"
+    assert gc.isenabled()
