@@ -7,7 +7,7 @@ import logging
 import os
 import tempfile
 import warnings
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 logger = logging.getLogger(__name__)
 
@@ -76,3 +76,49 @@ def write_cache(path: Optional[str], schemas: Any) -> None:
             RuntimeWarning,
             stacklevel=3,
         )
+
+
+def _stamp(path: str) -> Optional[Tuple[int, int]]:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns)
+
+
+def read_cache_and_hash(path: Optional[str]) -> Optional[Tuple[List[Any], str]]:
+    """Return ``(schemas, schema_hash(schemas))`` from the cache at *path*, or None.
+
+    The hash is remembered in a small side file (``<cache>.md5``) keyed by the cache
+    file's size and modification time, so that an unchanged cache is not re-serialised
+    to be hashed on every Session(). Any doubt (a changed, replaced or unreadable file)
+    means the hash is computed from the schemas that were read.
+    """
+    if not path:
+        return None
+    before = _stamp(path)
+    schemas = read_cache(path)
+    if schemas is None:
+        return None
+    stable = before is not None and _stamp(path) == before
+    side = path + ".md5"
+    if stable:
+        try:
+            with open(side, "r", encoding="utf-8") as handle:
+                remembered = json.load(handle)
+            if (isinstance(remembered, dict) and isinstance(remembered.get("hash"), str)
+                    and [remembered.get("size"), remembered.get("mtime_ns")] == list(before)):
+                return schemas, remembered["hash"]
+        except (OSError, ValueError):
+            pass
+    value = schema_hash(schemas)
+    if stable:
+        try:
+            handle_fd, temporary = tempfile.mkstemp(prefix=".ftrack-schemas-md5-",
+                                                    dir=os.path.dirname(path) or ".")
+            with os.fdopen(handle_fd, "w", encoding="utf-8") as stream:
+                json.dump({"size": before[0], "mtime_ns": before[1], "hash": value}, stream)
+            os.replace(temporary, side)
+        except OSError:
+            logger.debug("Could not remember the schema cache hash in %s.", side, exc_info=True)
+    return schemas, value

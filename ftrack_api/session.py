@@ -794,9 +794,9 @@ class Session(_IdentityMap, _SessionHelpers):
 
     def _load_schemas(self, schema_cache_path: Any) -> List[Any]:
         server_hash = self._server_information.get("schema_hash")
-        cached = _schema.read_cache(schema_cache_path) if schema_cache_path else None
-        if cached is not None and server_hash and _schema.schema_hash(cached) == server_hash:
-            return cached
+        found = _schema.read_cache_and_hash(schema_cache_path) if schema_cache_path else None
+        if found is not None and server_hash and found[1] == server_hash:
+            return found[0]
         schemas = self._call([{"action": "query_schemas"}], idempotent=True)[0]
         if schema_cache_path:
             _schema.write_cache(schema_cache_path, schemas)

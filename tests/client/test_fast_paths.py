@@ -53,3 +53,32 @@ def test_created_entities_keep_values_dirty_state_and_operation(session) -> None
     session.commit()
     again = session.query(f'select name, description from Task where id is "{task["id"]}"').one()
     assert again["name"] == "fast" and again["description"] is None
+
+
+def test_schema_cache_hash_is_remembered_next_to_the_cache(local_server, tmp_path) -> None:
+    import hashlib
+    import json
+
+    from ftrack_api import _schema
+
+    with local_server.session(schema_cache_path=str(tmp_path)) as first:
+        expected = first.server_information["schema_hash"]
+    cache = tmp_path / "ftrack_api_schema_cache.json"
+    side = tmp_path / "ftrack_api_schema_cache.json.md5"
+    assert not side.exists()  # written when a cache is first read
+    schemas, value = _schema.read_cache_and_hash(str(cache))
+    assert value == expected == _schema.schema_hash(schemas)
+    assert json.loads(side.read_text())["hash"] == expected
+    with local_server.session(schema_cache_path=str(tmp_path)) as second:
+        assert set(second.types) == {s["id"] for s in schemas}
+    # A changed cache file is hashed again (its side file no longer matches it).
+    changed = [dict(schema) for schema in schemas][:-1]
+    cache.write_text(json.dumps(changed))
+    _again, value = _schema.read_cache_and_hash(str(cache))
+    assert value == hashlib.md5(json.dumps(changed, sort_keys=True).encode()).hexdigest()
+    assert value != expected
+    # ... so the session fetches the schemas again, and a broken side file is ignored.
+    side.write_text("{broken")
+    with local_server.session(schema_cache_path=str(tmp_path)) as third:
+        assert set(third.types) == {s["id"] for s in schemas}
+    assert _schema.read_cache_and_hash(str(cache))[1] == expected
