@@ -82,3 +82,16 @@ def test_schema_cache_hash_is_remembered_next_to_the_cache(local_server, tmp_pat
     with local_server.session(schema_cache_path=str(tmp_path)) as third:
         assert set(third.types) == {s["id"] for s in schemas}
     assert _schema.read_cache_and_hash(str(cache))[1] == expected
+
+
+def test_new_ids_are_random_version_4_uuids() -> None:
+    import uuid
+
+    from ftrack_api.entity.factory import _new_uid
+
+    values = [_new_uid() for _ in range(2000)]
+    assert len(set(values)) == len(values)
+    for value in values[:200]:
+        parsed = uuid.UUID(value)
+        assert str(parsed) == value
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
