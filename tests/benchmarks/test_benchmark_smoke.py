@@ -15,6 +15,9 @@ import sys
 
 import pytest
 
+# The first test may build the official client's and matplotlib's venvs (pip, from PyPI).
+pytestmark = pytest.mark.timeout(900)
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 RUNNER = REPO / "benchmarks" / "run.py"
 
