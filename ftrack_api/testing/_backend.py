@@ -279,6 +279,8 @@ class Backend:
                     reader._configs = None
                 self.db.commit()
                 self._keys.update(self._pending_keys)
+                if self.api_user in self._pending_keys:  # LocalServer.api_key follows a reset
+                    self.api_key = self._pending_keys[self.api_user]
             except BaseException:
                 self.db.rollback()
                 raise

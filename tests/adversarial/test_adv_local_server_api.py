@@ -95,9 +95,6 @@ def test_a_saved_query_schemas_answer_is_refused_clearly(tmp_path, real_schemas_
         LocalServer(schemas=str(wrapped))
 
 
-@pytest.mark.xfail(strict=True, reason="open server defect: LocalServer.api_key (documented as "
-                   "'the API key of api_user') keeps the old key after reset_remote of that user's "
-                   "key, so server.session() fails; tests/server/test_actions.py line 21 relies on it")
 def test_api_key_follows_a_reset_of_the_api_users_key(tmp_path):
     import ftrack_api.exception
 

@@ -13,12 +13,14 @@ from .conftest import Api
 def test_reset_remote_api_key() -> None:
     with LocalServer() as srv:
         api = Api(srv)
+        old_key = srv.api_key
         user_id = api.rows(f'select id from User where username is "{srv.api_user}"')[0]["id"]
         result = api.ok([{"action": "reset_remote", "reset_type": "api_key",
                           "entity_type": "User", "entity_key": user_id}])[0]
         assert result["action"] == "reset_remote"
         new_key = result["data"]["api_key"]
-        assert new_key != srv.api_key
+        assert new_key != old_key
+        assert srv.api_key == new_key
         assert api.call([])["exception"] == "InvalidCredentialsError"
         assert Api(srv, key=new_key).call([]) == []
 
