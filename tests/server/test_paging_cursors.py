@@ -108,3 +108,14 @@ def test_ordered_queries_page_exactly(paged: Dict[str, Any]) -> None:
     rows, _offsets = _pages(api, expression, 6)
     assert rows == everything
     assert [r["name"] for r in rows] == sorted((r["name"] for r in rows), reverse=True)
+
+
+def test_single_sql_serialised_pages_are_encoded_inline_and_identically() -> None:
+    from ftrack_api.testing._app import _cheap_to_encode, _encode
+    from ftrack_api.testing._reads import RawJSON
+
+    page = RawJSON('{"action": "query", "data": [], "metadata": {"next": {"offset": null}}}')
+    assert _cheap_to_encode([page])
+    assert not _cheap_to_encode([page, page]) and not _cheap_to_encode([{"a": 1}])
+    assert not _cheap_to_encode({"exception": "ServerError"})
+    assert _encode([page]) == b"[" + page.encode() + b"]"
