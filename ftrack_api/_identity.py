@@ -49,6 +49,26 @@ def _poolable_names(cls: Any) -> frozenset:
     return names
 
 
+#: Attribute data types whose JSON values are plain (never typed objects or entities).
+_PLAIN_TYPES = frozenset(["string", "integer", "float", "boolean"])
+_SCALAR = ftrack_api.attribute.ScalarAttribute
+
+
+def _plain_layout(by_name: Dict[str, Any], poolable: frozenset, keys: Sequence[str]) -> Any:
+    """For rows with exactly *keys*: the poolable names when every key but the type marker
+    is a plain scalar attribute (such rows can be stored wholesale), else False."""
+    if "__entity_type__" not in keys:
+        return False
+    for name in keys:
+        if name == "__entity_type__":
+            continue
+        attribute = by_name.get(name)
+        if attribute is None or attribute.__class__ is not _SCALAR \
+                or attribute.data_type not in _PLAIN_TYPES:
+            return False
+    return tuple(name for name in keys if name in poolable)
+
+
 class _IdentityMap(object):
     """Identity-map behaviour of the session (see :meth:`Session.merge`)."""
 
@@ -164,6 +184,29 @@ class _IdentityMap(object):
         if poolable is None:
             poolable = _poolable_names(cls)
         remote = entity._remote
+        keys = tuple(row)
+        layouts = cls.__dict__.get("_ftrack_plain_layouts")
+        if layouts is None:
+            layouts = {}
+            type.__setattr__(cls, "_ftrack_plain_layouts", layouts)
+        layout = layouts.get(keys)
+        if layout is None:
+            layout = _plain_layout(by_name, poolable, keys)
+            if len(layouts) < 64:
+                layouts[keys] = layout
+        if layout is not False:
+            # Every key is a plain scalar (text, number, boolean) or the type marker: the
+            # values are stored as they are, the repeated ones pooled, as the loop below does.
+            remote.update(row)
+            del remote["__entity_type__"]
+            if pool is not None:
+                for name in layout:
+                    value = remote[name]
+                    if value.__class__ is str:
+                        remote[name] = pool.setdefault(value, value)
+            if new or not self._single_layer:
+                self._cache_store(key, entity)
+            return entity
         for name, value in row.items():
             attribute = by_name.get(name)
             if attribute is None:

@@ -95,3 +95,24 @@ def test_new_ids_are_random_version_4_uuids() -> None:
         parsed = uuid.UUID(value)
         assert str(parsed) == value
         assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+def test_plain_rows_merge_like_typed_rows(session) -> None:
+    rows = [{"__entity_type__": "Task", "id": "00000000-0000-4000-8000-%012d" % i,
+             "name": "n%d" % i, "status_id": "".join(["s", "t", "a", "t"]),
+             "priority_id": None, "bid": 1.5} for i in range(3)]
+    rows.append({"__entity_type__": "Task", "id": "00000000-0000-4000-8000-000000000099",
+                 "name": "typed", "status_id": "stat", "unknown_key": 1,
+                 "created_at": {"__type__": "datetime", "value": "2026-01-02T03:04:05"}})
+    merged = session._merge_rows(rows)
+    for entity, row in zip(merged, rows):
+        assert "__entity_type__" not in entity._remote
+        assert "unknown_key" not in entity._remote
+        assert entity._remote["name"] == row["name"] and entity._remote["status_id"] == "stat"
+    assert merged[0]._remote["status_id"] is merged[1]._remote["status_id"]  # pooled text
+    assert merged[0]._remote["priority_id"] is None and merged[0]._remote["bid"] == 1.5
+    assert merged[3]._remote["created_at"] == datetime.datetime(
+        2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    again = session._merge_rows([dict(rows[0], name="renamed")])[0]
+    assert again is merged[0] and again["name"] == "renamed"
+    assert session.get("Task", rows[1]["id"]) is merged[1]
