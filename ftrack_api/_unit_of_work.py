@@ -68,6 +68,14 @@ def optimise(payloads: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Apply the batch optimisations (steps 2-6) and return the new list."""
     identity = lambda payload: (payload["entity_type"], tuple(payload["entity_key"]))  # noqa: E731
 
+    if all(payload["action"] == "create" for payload in payloads):
+        # Creates only (a bulk import): steps 2, 3 and 6 have nothing to act on.
+        return [
+            dict(payload, entity_data={name: value for name, value in payload["entity_data"].items()
+                                       if value is not NOT_SET})
+            for payload in payloads
+        ]
+
     # 2. An entity created and deleted in the same batch never reaches the server.
     created = {identity(p) for p in payloads if p["action"] == "create"}
     deleted = {identity(p) for p in payloads if p["action"] == "delete"}

@@ -116,3 +116,21 @@ def test_plain_rows_merge_like_typed_rows(session) -> None:
     again = session._merge_rows([dict(rows[0], name="renamed")])[0]
     assert again is merged[0] and again["name"] == "renamed"
     assert session.get("Task", rows[1]["id"]) is merged[1]
+
+
+def test_create_only_batches_optimise_like_mixed_batches() -> None:
+    from ftrack_api import _unit_of_work
+    from ftrack_api.symbol import NOT_SET
+
+    creates = [{"action": "create", "entity_type": "Task", "entity_key": [str(i)],
+                "entity_data": {"__entity_type__": "Task", "id": str(i), "name": "n",
+                                "description": NOT_SET}} for i in range(3)]
+    fast = _unit_of_work.optimise([dict(p, entity_data=dict(p["entity_data"])) for p in creates])
+    # The general path (forced by a trailing no-op update that step 5 drops).
+    noop = {"action": "update", "entity_type": "Task", "entity_key": ["9"],
+            "entity_data": {"__entity_type__": "Task", "name": NOT_SET}}
+    general = _unit_of_work.optimise([dict(p, entity_data=dict(p["entity_data"]))
+                                      for p in creates] + [noop])
+    assert fast == general
+    assert all("description" not in p["entity_data"] for p in fast)
+    assert creates[0]["entity_data"]["description"] is NOT_SET  # inputs are not modified
