@@ -452,7 +452,16 @@ def documented_configuration_job_and_thumbnail_examples():
         "task_thumbnail": fresh.get("Task", ids["task"])["thumbnail_id"] == ids["thumbnail"],
         "shot_thumbnail": fresh.get("Shot", ids["shot"])["thumbnail_id"] == ids["thumbnail"],
     }
+    # Change the memberships: one more reader, no writers.
+    dated["read_security_roles"].append(fresh.query('SecurityRole where name is "User"').one())
+    dated["write_security_roles"] = []
+    fresh.commit()
     fresh.close()
+    last = new_session()
+    dated = last.get("CustomAttributeConfiguration", ids["dated"])
+    result["roles_after_update"] = [sorted(r["name"] for r in dated["read_security_roles"]),
+                                    [r["name"] for r in dated["write_security_roles"]]]
+    last.close()
     return result
 
 
