@@ -18,6 +18,8 @@ from ._schema import Computed, EntityType, Inverse, Link, SchemaSet, internal_ke
 TASK_OBJECT_TYPE = "11c137c0-ee7e-4f9c-91c5-8c77cec22b2c"
 DEFAULT_PRIORITY = "9661b320-3a0c-11e2-81c1-0800200c9a66"
 USER_TYPE_ID = "ac9fa5aa-4361-11e0-b7cc-0019bb4983d8"  # the seeded UserType (_seed.py)
+#: Stored-record field holding the member keys of an unmodelled many-to-many collection.
+STORED_MEMBERS_PREFIX = "__members__"
 _SYSTEM_TYPES = {"FileComponent": "file", "SequenceComponent": "sequence",
                  "ContainerComponent": "container", "Component": "file"}
 
@@ -76,6 +78,7 @@ class Writer:
         self.changes: List[Change] = []
         self._choices: Dict[Tuple[Any, Any], Tuple[List[str], List[str]]] = {}
         self._link_cache: Dict[str, List[Tuple[EntityType, str]]] = {}
+        self._project_memo: Dict[Any, Tuple[int, Row]] = {}
 
     # -- helpers -------------------------------------------------------------------------
     def _type(self, type_id: Any) -> EntityType:
@@ -153,16 +156,18 @@ class Writer:
         key = key_of(t, row)
         if key is None:
             raise ValidationError(f"Missing primary key for {t.id}.")
-        if self.db.get(t.family, key) is not None:
+        timer = self.schema.is_a(t.id, "Timer")
+        if timer and self.db.get(t.family, key) is not None:
             raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
-        if self.schema.is_a(t.id, "Timer") and self.db.find(t.family, {"user_id": row.get("user_id")}):
+        if timer and self.db.find(t.family, {"user_id": row.get("user_id")}):
             raise DuplicateEntryError("DuplicateEntryError: a timer is already running for user "
                                       f"{row.get('user_id')!r}.")
         if t.id == "Timer" and row.get("user_id") is not None \
                 and self.db.find(t.family, {"user_id": row["user_id"]}, [t.id]):
             # ftrack keeps one running timer per user (User.start_timer relies on it).
             raise DuplicateEntryError("Duplicate entry: the user already has a running Timer.")
-        self.db.insert(t.family, key, t.id, row)
+        if not self.db.insert_new(t.family, key, t.id, row):
+            raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
         self.changes.append(Change("add", t.id, key, row, {n: (None, v) for n, v in row.items()}))
         for name, value in deferred:
             self._set_collection(t, key, row, name, value)
@@ -241,13 +246,15 @@ class Writer:
     def _mirror_aliases(t: EntityType, row: Dict[str, Any], changed: Sequence[str] = ()) -> None:
         """Attributes stored in one column (the real Schema.type_id and object_type_id
         both alias ``typeid``) are one value: a value set on one is the other's too."""
-        groups: Dict[str, List[str]] = {}
-        for attr in t.attributes.values():
-            if attr.kind == "scalar" and isinstance(attr.alias, str) and attr.alias:
-                groups.setdefault(attr.alias, []).append(attr.name)
-        for names in groups.values():
-            if len(names) < 2:
-                continue
+        shared: Optional[List[List[str]]] = t.__dict__.get("_alias_groups")
+        if shared is None:  # computed once per type (the schema does not change)
+            groups: Dict[str, List[str]] = {}
+            for attr in t.attributes.values():
+                if attr.kind == "scalar" and isinstance(attr.alias, str) and attr.alias:
+                    groups.setdefault(attr.alias, []).append(attr.name)
+            shared = [names for names in groups.values() if len(names) >= 2]
+            t.__dict__["_alias_groups"] = shared
+        for names in shared:
             source = next((n for n in names if n in changed), None) or next(
                 (n for n in names if row.get(n) is not None), None)
             if source is not None:
@@ -351,6 +358,18 @@ class Writer:
     def _project_of_parent(self, parent_id: Any) -> Optional[Row]:
         if not parent_id:
             return None
+        # Remembered while no existing row is updated or deleted (a batch of creates
+        # under one parent looks it up once).
+        memo = self._project_memo
+        found = memo.get(parent_id)
+        if found is not None and found[0] == self.db.row_writes:
+            return found[1]
+        project = self._find_project_of_parent(parent_id)
+        if project is not None:
+            memo[parent_id] = (self.db.row_writes, project)
+        return project
+
+    def _find_project_of_parent(self, parent_id: Any) -> Optional[Row]:
         ctx = self.schema.types["Context"]
         parent = self.db.get(ctx.family, parent_id)
         if parent is None:
@@ -496,6 +515,19 @@ class Writer:
                                    link_row)
         elif isinstance(rel, Computed):
             raise ValidationError(f"Cannot set computed attribute {t.id}.{name}.")
+        elif rel is None:
+            # A many-to-many relation without a link type in the schema (e.g. the real
+            # CustomAttributeConfiguration.read_security_roles): the member keys are kept
+            # with the owner (see Reader), instead of being dropped.
+            for member_key in member_keys:
+                if self.db.get(target.family, member_key or "") is None:
+                    raise ValidationError(f"Member {member_key!r} of {t.id}.{name} not found.")
+            stored = self.db.get(t.family, key)
+            if stored is not None:
+                owner = dict(stored[2])
+                owner[STORED_MEMBERS_PREFIX + name] = member_keys
+                row[STORED_MEMBERS_PREFIX + name] = member_keys
+                self.db.replace(t.family, key, owner)
 
     # -- update --------------------------------------------------------------------------
     def update(self, type_id: Any, entity_key: Any, entity_data: Any) -> Dict[str, Any]:

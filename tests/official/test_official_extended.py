@@ -191,9 +191,6 @@ def test_documented_configuration_job_and_thumbnail_examples(report) -> None:
     assert values["shot_thumbnail"] is True
 
 
-@pytest.mark.xfail(reason="until the writer half of the fix (ftrack_api/testing/_writes.py, "
-                          "Writer._set_collection for relations without a link type) is "
-                          "committed; the reader half is (4ba8d69)", strict=False)
 def test_security_roles_of_a_configuration_are_kept(report) -> None:
     """Many-to-many collections without a link type in the schema are stored too."""
     values = report.step("documented_configuration_job_and_thumbnail_examples")
