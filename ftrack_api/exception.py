@@ -192,6 +192,14 @@ class MultipleResultsFoundError(IncorrectResultError):
     default_message = "Expected a single result but several were found."
 
 
+def _add_details(kw: Dict[str, Any], **values: Any) -> None:
+    """Merge *values* into ``kw["details"]`` (created when absent or None), in place."""
+    details = kw.get("details")
+    if details is None:
+        details = kw["details"] = {}
+    details.update(values)
+
+
 class EntityTypeError(Error):
     """Raised for problems with an entity type."""
 
@@ -204,10 +212,7 @@ class UnrecognisedEntityTypeError(EntityTypeError):
     default_message = 'Entity type "{entity_type}" is not recognised.'
 
     def __init__(self, entity_type: str, **kw: Any) -> None:
-        kw.setdefault("details", {})
-        if kw["details"] is None:
-            kw["details"] = {}
-        kw["details"].update(dict(entity_type=entity_type))
+        _add_details(kw, entity_type=entity_type)
         super().__init__(**kw)
 
 
@@ -231,11 +236,8 @@ class InvalidStateTransitionError(InvalidStateError):
     )
 
     def __init__(self, current_state: Any, target_state: Any, entity: Any, **kw: Any) -> None:
-        details = kw.get("details")
-        if details is None:
-            details = kw["details"] = {}
-        details.update(
-            dict(current_state=current_state, target_state=target_state, entity=entity)
+        _add_details(
+            kw, current_state=current_state, target_state=target_state, entity=entity
         )
         super().__init__(**kw)
 
@@ -252,10 +254,7 @@ class ImmutableAttributeError(AttributeError):
     default_message = "Attribute {attribute.name!r} is immutable and cannot be modified."
 
     def __init__(self, attribute: Any, **kw: Any) -> None:
-        details = kw.get("details")
-        if details is None:
-            details = kw["details"] = {}
-        details.update(dict(attribute=attribute))
+        _add_details(kw, attribute=attribute)
         super().__init__(**kw)
 
 
@@ -265,10 +264,7 @@ class CollectionError(Error):
     default_message = "Collection error."
 
     def __init__(self, collection: Any, **kw: Any) -> None:
-        details = kw.get("details")
-        if details is None:
-            details = kw["details"] = {}
-        details.update(dict(collection=collection))
+        _add_details(kw, collection=collection)
         super().__init__(**kw)
 
 
@@ -284,10 +280,7 @@ class DuplicateItemInCollectionError(CollectionError):
     default_message = "Item {item!r} is already in collection {collection!r}."
 
     def __init__(self, item: Any, collection: Any, **kw: Any) -> None:
-        details = kw.get("details")
-        if details is None:
-            details = kw["details"] = {}
-        details.update(dict(item=item))
+        _add_details(kw, item=item)
         super().__init__(collection, **kw)
 
 
@@ -338,15 +331,11 @@ def _component_details(components: Any, location: Any, kw: Dict[str, Any]) -> No
         components = [components]
     else:
         components = list(components)
-    details = kw.get("details")
-    if details is None:
-        details = kw["details"] = {}
-    details.update(
-        dict(
-            components=components,
-            formatted_components=", ".join(builtins.str(c) for c in components),
-            location=location,
-        )
+    _add_details(
+        kw,
+        components=components,
+        formatted_components=", ".join(builtins.str(c) for c in components),
+        location=location,
     )
 
 
@@ -384,12 +373,7 @@ class AccessorOperationFailedError(AccessorError):
     def __init__(
         self, operation: str = "", resource_identifier: Any = None, error: Any = None, **kw: Any
     ) -> None:
-        details = kw.get("details")
-        if details is None:
-            details = kw["details"] = {}
-        details.update(
-            dict(operation=operation, resource_identifier=resource_identifier, error=error)
-        )
+        _add_details(kw, operation=operation, resource_identifier=resource_identifier, error=error)
         super().__init__(**kw)
 
 
@@ -411,10 +395,7 @@ class AccessorResourceIdentifierError(AccessorError):
     default_message = "Resource identifier {resource_identifier!r} is invalid."
 
     def __init__(self, resource_identifier: Any, **kw: Any) -> None:
-        details = kw.get("details")
-        if details is None:
-            details = kw["details"] = {}
-        details.update(dict(resource_identifier=resource_identifier))
+        _add_details(kw, resource_identifier=resource_identifier)
         super().__init__(**kw)
 
 
@@ -434,10 +415,7 @@ class AccessorResourceError(AccessorError):
     def __init__(
         self, operation: str = "", resource_identifier: Any = None, error: Any = None, **kw: Any
     ) -> None:
-        details = kw.get("details")
-        if details is None:
-            details = kw["details"] = {}
-        details.update(dict(operation=operation, resource_identifier=resource_identifier))
+        _add_details(kw, operation=operation, resource_identifier=resource_identifier)
         super().__init__(**kw)
 
 
