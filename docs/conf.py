@@ -12,11 +12,9 @@ copyright = "2026, openftrack-api contributors"
 
 extensions = [
     "sphinx.ext.autodoc",
-    "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
 ]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
-intersphinx_mapping = {"python": ("https://docs.python.org/3", None)}
 exclude_patterns = ["_build"]
 html_theme = "alabaster"
