@@ -87,8 +87,23 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _server_dependencies_missing() -> Optional[str]:
+    """Return a message telling the user how to install the server extra, if needed."""
+    try:
+        import aiohttp  # noqa: F401 - only checking that the server extra is installed
+    except ImportError:
+        return ("error: the local server needs aiohttp, which comes with the 'server' extra. "
+                "Install it with: pip install -e '.[server]' (from a checkout) or "
+                "pip install 'openftrack-api[server]'.")
+    return None
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = _parser().parse_args(argv)
+    missing = _server_dependencies_missing()
+    if missing:
+        print(missing, file=sys.stderr)
+        return 2
     if args.command == "serve":
         return _serve(args)
     if args.schemas is not None:

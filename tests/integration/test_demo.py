@@ -49,3 +49,18 @@ def test_demo_with_missing_schema_file_explains_the_problem(tmp_path) -> None:
     assert completed.returncode != 0
     assert "nope.json" in completed.stderr
     assert "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_missing_server_extra_tells_how_to_install_it(command) -> None:
+    code = (
+        "import sys; sys.modules['aiohttp'] = None\n"  # as if the extra were not installed
+        "from ftrack_api.testing.__main__ import main\n"
+        f"sys.exit(main([{command!r}]))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 2
+    assert "pip install -e '.[server]'" in completed.stderr
+    assert "Traceback" not in completed.stderr
