@@ -263,38 +263,42 @@ class Writer:
 
     def _fill(self, t: EntityType, row: Dict[str, Any]) -> None:
         self._mirror_aliases(t, row)
-        is_a = self.schema.is_a
+        # The type's ancestors, worked out once per type (the hierarchy is fixed): one set
+        # look-up per rule below instead of a memoised hierarchy check each.
+        bases: Optional[frozenset] = t.__dict__.get("_ancestor_set")
+        if bases is None:
+            bases = t.__dict__["_ancestor_set"] = frozenset(self.schema.ancestors(t.id))
         attrs = t.attributes
         if "created_at" in attrs and row.get("created_at") is None:
             row["created_at"] = _values.now()
         if "created_by_id" in attrs and row.get("created_by_id") is None:
             row["created_by_id"] = self.user_id
-        if is_a(t.id, "Project"):
+        if "Project" in bases:
             row.setdefault("context_type", "show")
             if row.get("status") is None and "status" in attrs:
                 row["status"] = "active"
             if row.get("full_name") is None and "full_name" in attrs:
                 row["full_name"] = row.get("name")
-        elif is_a(t.id, "TypedContext"):
+        elif "TypedContext" in bases:
             self._fill_typed_context(t, row)
-        elif is_a(t.id, "Context"):
+        elif "Context" in bases:
             row.setdefault("context_type", "task")
-        if is_a(t.id, "AssetVersion"):
+        if "AssetVersion" in bases:
             self._fill_version(t, row)
-        if is_a(t.id, "Component"):
+        if "Component" in bases:
             row.setdefault("system_type", _SYSTEM_TYPES.get(t.id, "file"))
-        if is_a(t.id, "Note") or is_a(t.id, "Timelog") or is_a(t.id, "Timer") or is_a(t.id, "Job"):
+        if "Note" in bases or "Timelog" in bases or "Timer" in bases or "Job" in bases:
             if "user_id" in attrs and row.get("user_id") is None:
                 row["user_id"] = self.user_id
-        if is_a(t.id, "Note"):
+        if "Note" in bases:
             for name in ("date", "thread_activity"):
                 if name in attrs and row.get(name) is None:
                     row[name] = _values.now()
-        if is_a(t.id, "Timer") and row.get("start") is None:
+        if "Timer" in bases and row.get("start") is None:
             row["start"] = _values.now()
-        if is_a(t.id, "Job") and row.get("created_at") is None and "created_at" in attrs:
+        if "Job" in bases and row.get("created_at") is None and "created_at" in attrs:
             row["created_at"] = _values.now()
-        if is_a(t.id, "User"):
+        if "User" in bases:
             if row.get("is_active") is None:
                 row["is_active"] = True
             if "user_type_id" in attrs and row.get("user_type_id") is None:
@@ -302,11 +306,11 @@ class Writer:
             for name in ("is_otp_enabled", "is_totp_enabled", "require_details_update"):
                 if name in attrs and row.get(name) is None:
                     row[name] = False
-        if is_a(t.id, "Group") and row.get("local") is None and "local" in attrs:
+        if "Group" in bases and row.get("local") is None and "local" in attrs:
             row["local"] = False
-        if is_a(t.id, "Status") and row.get("is_active") is None:
+        if "Status" in bases and row.get("is_active") is None:
             row["is_active"] = True
-        if is_a(t.id, "CustomConfigurationBase") or t.id == "CustomAttributeConfiguration":
+        if "CustomConfigurationBase" in bases or t.id == "CustomAttributeConfiguration":
             row.setdefault("core", False)
             if row.get("config") is None:
                 row["config"] = "{}"
@@ -315,7 +319,7 @@ class Writer:
                                  row.get("configuration_id") or "")
             if config is not None:
                 row["key"] = config[2].get("key")
-        if is_a(t.id, "List"):
+        if "List" in bases:
             if "date" in attrs and row.get("date") is None:
                 row["date"] = _values.now()
             if "user_id" in attrs and row.get("user_id") is None:
