@@ -225,18 +225,22 @@ class Writer:
         return int(found or 0) + 1
 
     def _check_required(self, t: EntityType, row: Dict[str, Any]) -> None:
-        missing = []
-        for name in t.required:
-            attr = t.attributes.get(name)
-            if attr is None or attr.kind in ("collection", "mapped", "opaque"):
-                continue
-            if attr.kind == "reference":
-                fk = self.schema.foreign_key(t, name)
-                if fk is None or row.get(fk) is not None:
+        # (required name, stored column that must hold a value), worked out once per type.
+        checks: Optional[List[Tuple[str, str]]] = t.__dict__.get("_required_columns")
+        if checks is None:
+            checks = []
+            for name in t.required:
+                attr = t.attributes.get(name)
+                if attr is None or attr.kind in ("collection", "mapped", "opaque"):
                     continue
-            elif row.get(name) is not None:
-                continue
-            missing.append(name)
+                if attr.kind == "reference":
+                    fk = self.schema.foreign_key(t, name)
+                    if fk is not None:
+                        checks.append((name, fk))
+                else:
+                    checks.append((name, name))
+            t.__dict__["_required_columns"] = checks
+        missing = [name for name, column in checks if row.get(column) is None]
         if missing:
             raise ValidationError(
                 f"Missing required value(s) for {t.id}: {', '.join(sorted(missing))}."
