@@ -60,13 +60,28 @@ _REFUSE: Dict[str, Sequence[Tuple[str, str]]] = {
 
 
 class Change:
+    """One row change of a batch (for ``ftrack.update``).
+
+    ``changes`` maps each attribute to ``(old, new)``. An ``add`` may instead give
+    ``added``, a copy of the row as created: its ``(None, value)`` pairs are then only built
+    if an event is published (most batches have no listener).
+    """
+
     def __init__(self, action: str, type_id: str, key: str, data: Dict[str, Any],
-                 changes: Dict[str, Tuple[Any, Any]]) -> None:
+                 changes: Optional[Dict[str, Tuple[Any, Any]]] = None,
+                 added: Optional[Dict[str, Any]] = None) -> None:
         self.action = action
         self.type_id = type_id
         self.key = key
         self.data = data
-        self.changes = changes
+        self._changes = changes
+        self._added = added
+
+    @property
+    def changes(self) -> Dict[str, Tuple[Any, Any]]:
+        if self._changes is None:
+            self._changes = {n: (None, v) for n, v in (self._added or {}).items()}
+        return self._changes
 
 
 class Writer:
@@ -168,7 +183,7 @@ class Writer:
             raise DuplicateEntryError("Duplicate entry: the user already has a running Timer.")
         if not self.db.insert_new(t.family, key, t.id, row):
             raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
-        self.changes.append(Change("add", t.id, key, row, {n: (None, v) for n, v in row.items()}))
+        self.changes.append(Change("add", t.id, key, row, added=dict(row)))
         for name, value in deferred:
             self._set_collection(t, key, row, name, value)
         return {"action": "create", "data": self.reader.full_object(t.id, row)}
