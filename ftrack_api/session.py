@@ -734,9 +734,18 @@ class Session(_IdentityMap, _SessionHelpers):
         if not local:
             return
         remote = entity._remote
+        collection = ftrack_api.collection.Collection
+        if local.keys() <= names:
+            # Everything local was sent (the usual case, e.g. a create): move it wholesale.
+            for value in local.values():
+                if isinstance(value, collection):
+                    value._detached = False
+            remote.update(local)
+            local.clear()
+            return
         for name in [name for name in local if name in names]:
             value = local.pop(name)
-            if isinstance(value, ftrack_api.collection.Collection):
+            if isinstance(value, collection):
                 value._detached = False
             remote[name] = value
 
