@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from typing import Any
+from typing import Any, Dict, Tuple
 
 from aiohttp import web
 
@@ -59,14 +59,15 @@ def create_app(backend: Backend, heartbeat_interval: float = 10.0) -> web.Applic
                                     f"{MAX_BODY // (1024 * 1024)} MB.", status=413)
             return web.json_response(error.to_wire(), status=413 if strict else 200)
 
-        loop = asyncio.get_running_loop()
-        status, payload = await loop.run_in_executor(None, backend.handle,
-                                                     dict(request.headers), body)
-        if _cheap_to_encode(payload):
-            body = _encode(payload)  # already JSON text: joining it beats a thread hop
-        else:
-            body = await loop.run_in_executor(None, _encode, payload)
+        status, body = await asyncio.get_running_loop().run_in_executor(
+            None, _handle_and_encode, dict(request.headers), body)
         return web.Response(status=status, body=body, content_type="application/json")
+
+    def _handle_and_encode(headers: Dict[str, str], body: bytes) -> Tuple[int, bytes]:
+        # One executor hop per request: the payload is encoded by the worker thread that
+        # produced it, after the backend has finished with the batch.
+        status, payload = backend.handle(headers, body)
+        return status, _encode(payload)
 
     async def widget(request: web.Request) -> web.Response:
         return web.Response(text="<html><body>ftrack local widget</body></html>",
