@@ -73,6 +73,21 @@ def session(local_server, tmp_path):
         s.close()
 
 
+
+@pytest.fixture
+def new_session(local_server, tmp_path):
+    """Factory of extra sessions bound to the shared local server (closed at teardown)."""
+    made = []
+
+    def factory(**kwargs):
+        kwargs.setdefault("schema_cache_path", str(tmp_path))
+        made.append(local_server.session(**kwargs))
+        return made[-1]
+
+    yield factory
+    for made_session in made:
+        made_session.close()
+
 OFFICIAL_VERSION = "3.1.0"
 
 

@@ -95,22 +95,6 @@ def stub_server():
 
 
 @pytest.fixture
-def new_session(local_server, tmp_path):
-    """Factory of extra sessions bound to the shared server (closed at teardown)."""
-    made = []
-
-    def factory(**kwargs: Any) -> Any:
-        kwargs.setdefault("schema_cache_path", str(tmp_path))
-        session = local_server.session(**kwargs)
-        made.append(session)
-        return session
-
-    yield factory
-    for session in made:
-        session.close()
-
-
-@pytest.fixture
 def project(session):
     """A committed Project with one Sequence; returns (project, sequence)."""
     schema = session.query("ProjectSchema").first()

@@ -11,22 +11,6 @@ def unique(prefix: str = "x") -> str:
 
 
 @pytest.fixture
-def new_session(local_server, tmp_path):
-    """Factory of extra sessions bound to the shared server (closed at teardown)."""
-    made = []
-
-    def factory(**kwargs):
-        kwargs.setdefault("schema_cache_path", str(tmp_path))
-        session = local_server.session(**kwargs)
-        made.append(session)
-        return session
-
-    yield factory
-    for session in made:
-        session.close()
-
-
-@pytest.fixture
 def project(session):
     """A committed Project with one Sequence; returns (project, sequence)."""
     schema = session.query("ProjectSchema").first()
