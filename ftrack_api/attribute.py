@@ -298,20 +298,16 @@ class AbstractCollectionAttribute(Attribute):
         return self._wrap(entity, self._collection(entity))
 
     def _collection(self, entity: Any) -> "ftrack_api.collection.Collection":
-        name = self._name
-        value = entity._local.get(name, NOT_SET)
+        value = entity._local.get(self._name, NOT_SET)
         if value is not NOT_SET:
             return value
-        value = entity._remote.get(name, NOT_SET)
-        if value is NOT_SET and entity._may_fetch():
-            self.populate_remote_value(entity)
-            value = entity._remote.get(name, NOT_SET)
+        value = Attribute.get_value(self, entity)  # remote, else fetched when allowed
         if value is NOT_SET or value is None:
             placeholder = ftrack_api.collection.Collection(entity, self, mutable=self._mutable)
             if entity._is_created():
                 # A new entity has nothing on the server yet: the empty collection is
                 # its true remote state (changing it makes it local, as usual).
-                entity._remote[name] = placeholder
+                entity._remote[self._name] = placeholder
             else:
                 placeholder._detached = True
             return placeholder
