@@ -194,12 +194,23 @@ class Encoder(object):
 PLAIN_TYPES = frozenset([str, int, float, bool, type(None), dict, list])
 
 
-def reference_values(entity_data: Any) -> Dict[str, Any]:
-    """Replace entities by references and collections by lists of references."""
+def reference_value(value: Any) -> Any:
+    """Return *value* with an entity turned into its reference and a collection into a
+    list of references (other values are returned unchanged)."""
     import ftrack_api.collection
     import ftrack_api.entity.base
 
-    Entity = ftrack_api.entity.base.Entity
+    if isinstance(value, ftrack_api.entity.base.Entity):
+        return entity_reference(value)
+    if isinstance(value, ftrack_api.collection.Collection):
+        return [entity_reference(entity) for entity in value._data]
+    if isinstance(value, ftrack_api.collection.MappedCollectionProxy):
+        return [entity_reference(entity) for entity in value.collection._data]
+    return value
+
+
+def reference_values(entity_data: Any) -> Dict[str, Any]:
+    """Replace entities by references and collections by lists of references."""
     plain = PLAIN_TYPES
     result: Dict[str, Any] = {}
     for name, value in entity_data.items():
@@ -208,13 +219,7 @@ def reference_values(entity_data: Any) -> Dict[str, Any]:
             continue
         if value is NOT_SET:
             continue
-        if isinstance(value, Entity):
-            value = entity_reference(value)
-        elif isinstance(value, ftrack_api.collection.Collection):
-            value = [entity_reference(entity) for entity in value._data]
-        elif isinstance(value, ftrack_api.collection.MappedCollectionProxy):
-            value = [entity_reference(entity) for entity in value.collection._data]
-        result[name] = value
+        result[name] = reference_value(value)
     return result
 
 

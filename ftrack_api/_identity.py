@@ -55,18 +55,25 @@ _SCALAR = ftrack_api.attribute.ScalarAttribute
 
 
 def _plain_layout(by_name: Dict[str, Any], poolable: frozenset, keys: Sequence[str]) -> Any:
-    """For rows with exactly *keys*: the poolable names when every key but the type marker
-    is a plain scalar attribute (such rows can be stored wholesale), else False."""
+    """For rows with exactly *keys*: ``(pooled names, typed names)`` when every key but the
+    type marker is a :class:`~ftrack_api.attribute.ScalarAttribute` (such rows can be stored
+    wholesale), else False.
+
+    *typed names* are the scalars whose JSON value may be a typed object (a date) rather
+    than plain text, number or boolean: they are decoded one by one after the wholesale store.
+    """
     if "__entity_type__" not in keys:
         return False
+    typed = []
     for name in keys:
         if name == "__entity_type__":
             continue
         attribute = by_name.get(name)
-        if attribute is None or attribute.__class__ is not _SCALAR \
-                or attribute.data_type not in _PLAIN_TYPES:
+        if attribute is None or attribute.__class__ is not _SCALAR:
             return False
-    return tuple(name for name in keys if name in poolable)
+        if attribute.data_type not in _PLAIN_TYPES:
+            typed.append(name)
+    return tuple(name for name in keys if name in poolable), tuple(typed)
 
 
 class _IdentityMap(object):
@@ -77,6 +84,9 @@ class _IdentityMap(object):
     # ------------------------------------------------------------------
     def _identity_key(self, entity_type: str, values: Sequence[str]) -> Any:
         if self._fast_keys:
+            if len(values) == 1 and values[0].__class__ is str:
+                # Same text as str((entity_type, [value])), built in one step.
+                return "(%r, [%r])" % (entity_type, values[0])
             return str((entity_type, list(values)))
         return self.cache_key_maker.key((entity_type, list(values)))
 
@@ -195,18 +205,37 @@ class _IdentityMap(object):
             if len(layouts) < 64:
                 layouts[keys] = layout
         if layout is not False:
-            # Every key is a plain scalar (text, number, boolean) or the type marker: the
-            # values are stored as they are, the repeated ones pooled, as the loop below does.
-            remote.update(row)
-            del remote["__entity_type__"]
-            if pool is not None:
-                for name in layout:
-                    value = remote[name]
-                    if value.__class__ is str:
-                        remote[name] = pool.setdefault(value, value)
-            if new or not self._single_layer:
-                self._cache_store(key, entity)
-            return entity
+            pooled, typed = layout
+            decoded = None
+            for name in typed:
+                value = row[name]
+                if value.__class__ is dict:
+                    if "__entity_type__" in value:
+                        break  # an entity under a scalar: the general loop below handles it
+                    if "__type__" in value:
+                        if decoded is None:
+                            decoded = []
+                        if value.get("__type__") == "datetime" and len(value) == 2 and "value" in value:
+                            decoded.append((name, _codec.parse_datetime(value["value"], self._timezone_support)))
+                        else:
+                            decoded.append((name, _codec.decode_value(self, value, self._detached_entity)))
+            else:
+                # Every key is a scalar or the type marker: the values are stored as they
+                # are, the repeated ones pooled and the typed ones decoded, as the loop
+                # below does one key at a time.
+                remote.update(row)
+                del remote["__entity_type__"]
+                if decoded is not None:
+                    for name, value in decoded:
+                        remote[name] = value
+                if pool is not None:
+                    for name in pooled:
+                        value = remote[name]
+                        if value.__class__ is str:
+                            remote[name] = pool.setdefault(value, value)
+                if new or not self._single_layer:
+                    self._cache_store(key, entity)
+                return entity
         for name, value in row.items():
             attribute = by_name.get(name)
             if attribute is None:

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import ftrack_api.operation
 import ftrack_api.symbol
-from ftrack_api._codec import reference_values
+from ftrack_api._codec import PLAIN_TYPES, reference_value, reference_values
 
 NOT_SET = ftrack_api.symbol.NOT_SET
 
@@ -132,12 +132,51 @@ def optimise(payloads: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return folded
 
 
+_CREATE = ftrack_api.operation.CreateEntityOperation
+_PLAIN = PLAIN_TYPES
+
+
+def _compile_creates(operations: Sequence[Any]) -> List[Dict[str, Any]]:
+    """:func:`compile_batch` of a batch of creates only, in one pass.
+
+    The same payloads as steps 1 to 6 give for such a batch (nothing is cancelled,
+    deduplicated or folded): entity data with the key first, unset values dropped
+    and entities turned into references.
+    """
+    payloads: List[Dict[str, Any]] = []
+    append = payloads.append
+    plain = _PLAIN
+    for operation in operations:
+        entity_type = operation.entity_type
+        entity_key = operation.entity_key
+        data = {"__entity_type__": entity_type}
+        data.update(entity_key)
+        for name, value in operation.entity_data.items():
+            if value.__class__ in plain:
+                data[name] = value
+            elif value is NOT_SET:
+                data.pop(name, None)
+            else:
+                data[name] = reference_value(value)
+        append(
+            {
+                "action": "create",
+                "entity_type": entity_type,
+                "entity_key": list(entity_key.values()),
+                "entity_data": data,
+            }
+        )
+    return payloads
+
+
 def compile_batch(operations: Sequence[Any]) -> List[Dict[str, Any]]:
     """Return the optimised wire payloads for *operations*.
 
     Entity values become references and collections become lists of
     references, so the result is plain JSON apart from dates.
     """
+    if operations and all(operation.__class__ is _CREATE for operation in operations):
+        return _compile_creates(operations)
     payloads = optimise(to_payloads(operations))
     for payload in payloads:
         if "entity_data" in payload:

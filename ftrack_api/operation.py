@@ -57,6 +57,14 @@ class Operations(object):
             self._stack.append(operation)
             self._index(operation)
 
+    def _push_create(self, operation: "CreateEntityOperation", key_values: Tuple[str, ...]) -> None:
+        """:meth:`push` for a create whose key values (as text) the caller already has."""
+        key = (operation.entity_type, key_values)
+        with self._lock:
+            self._stack.append(operation)
+            if self._states.get(key) is not ftrack_api.symbol.DELETED:
+                self._states[key] = ftrack_api.symbol.CREATED
+
     def pop(self) -> "Operation":
         """Remove and return the most recent operation (``IndexError`` when empty)."""
         with self._lock:
@@ -126,6 +134,20 @@ class CreateEntityOperation(Operation):
         self.entity_type = entity_type
         self.entity_key = entity_key
         self.entity_data = {name: _copy(value) for name, value in entity_data.items()}
+
+    @classmethod
+    def _of_values(
+        cls, entity_type: str, entity_key: Mapping[str, Any], entity_data: Dict[str, Any], copied: bool
+    ) -> "CreateEntityOperation":
+        """Build an operation without the per-value copy when *copied* says *entity_data*
+        is already a private dict of immutable values (the create fast path)."""
+        operation = cls.__new__(cls)
+        operation.entity_type = entity_type
+        operation.entity_key = entity_key
+        operation.entity_data = (
+            entity_data if copied else {name: _copy(value) for name, value in entity_data.items()}
+        )
+        return operation
 
     def __repr__(self) -> str:
         return "<CreateEntityOperation {0} {1}>".format(self.entity_type, dict(self.entity_key))

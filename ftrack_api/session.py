@@ -63,6 +63,9 @@ __all__ = [
 ]
 
 NOT_SET = ftrack_api.symbol.NOT_SET
+_ENTITY_INIT = ftrack_api.entity.base.Entity.__init__
+_ENTITY_CONSTRUCT = ftrack_api.entity.base.Entity._construct
+_construct_new = ftrack_api.entity.base._construct_new
 MINIMUM_SERVER_VERSION = (3, 3, 11)
 
 class SessionAuthentication(requests.auth.AuthBase):
@@ -484,14 +487,27 @@ class Session(_IdentityMap, _SessionHelpers):
         """
         cls = self._entity_class(entity_type)
         with self._thread_lock:
-            instance = cls(self, data, reconstructing=reconstructing)
-            values = instance._key_values()
+            if not reconstructing and cls.__init__ is _ENTITY_INIT and cls._construct is _ENTITY_CONSTRUCT:
+                # What Entity.__init__ + _construct do, keeping what the construction learnt.
+                instance = cls.__new__(cls)
+                instance.session = self
+                instance._local = {}
+                instance._remote = {}
+                instance._inflated = None
+                values, plain = _construct_new(instance, {} if data is None else data)
+                if not plain:
+                    values = instance._key_values()
+            else:
+                instance = cls(self, data, reconstructing=reconstructing)
+                values = instance._key_values()
+                plain = False
             if values is None:
                 return instance
             key = self._identity_key(cls.entity_type, values)
             existing = self._cache_lookup(key)
             if existing is None or existing is instance:
-                if not self._refers_detached(instance):
+                # A plain new entity holds only immutable scalars: nothing it refers to is detached.
+                if plain or not self._refers_detached(instance):
                     self._cache_store(key, instance)
                     return instance
             return self.merge(instance)
@@ -689,11 +705,19 @@ class Session(_IdentityMap, _SessionHelpers):
 
     def _promote_sent(self, payloads: List[Dict[str, Any]]) -> None:
         """Make the local values that were just persisted the entities' remote values."""
-        sent: Dict[Tuple[str, Tuple[str, ...]], set] = {}
+        sent: Dict[Tuple[str, Tuple[str, ...]], Any] = {}
         for payload in payloads:
-            if payload["action"] in ("create", "update"):
+            action = payload["action"]
+            if action == "create" or action == "update":
                 key = (payload["entity_type"], tuple(payload["entity_key"]))
-                sent.setdefault(key, set()).update(payload["entity_data"])
+                names = payload["entity_data"].keys()
+                known = sent.get(key)
+                if known is None:
+                    sent[key] = names  # one payload per entity (the usual case): its keys
+                else:
+                    union = set(known)
+                    union.update(names)
+                    sent[key] = union
         for entity in list(self._dirty.values()):
             names = sent.get((entity.entity_type, entity._key_values()))
             if names is not None:
@@ -735,17 +759,18 @@ class Session(_IdentityMap, _SessionHelpers):
             return
         remote = entity._remote
         collection = ftrack_api.collection.Collection
+        plain = _codec.PLAIN_TYPES
         if local.keys() <= names:
             # Everything local was sent (the usual case, e.g. a create): move it wholesale.
             for value in local.values():
-                if isinstance(value, collection):
+                if value.__class__ not in plain and isinstance(value, collection):
                     value._detached = False
             remote.update(local)
             local.clear()
             return
         for name in [name for name in local if name in names]:
             value = local.pop(name)
-            if isinstance(value, collection):
+            if value.__class__ not in plain and isinstance(value, collection):
                 value._detached = False
             remote[name] = value
 
