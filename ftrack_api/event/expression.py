@@ -24,18 +24,27 @@ Matching rules:
 The module is pure (no I/O) and safe to use from several threads: parsing is
 serialised with a lock and parsed expressions are immutable and cached.
 The local server reuses it for routing.
+
+Start-up cost: importing this module does not import :mod:`pyparsing`.  The
+common form - conditions joined by ``and`` with plain or quoted values (what
+the session itself subscribes with) - is recognised by one regular expression
+and builds exactly the tree the full grammar would; anything else (``or``,
+``not``, parentheses, escapes, unusual spacing) goes to the pyparsing grammar,
+which is imported and built on first use.
 """
 from __future__ import annotations
 
 import functools
 import math
 import operator as _operator_module
+import re
 import threading
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Union
-
-import pyparsing as pp
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Mapping, Optional, Union
 
 from ftrack_api.exception import ParseError
+
+if TYPE_CHECKING:  # pragma: no cover - imported lazily at run time
+    import pyparsing as pp
 
 __all__ = ["Parser", "Expression", "All", "Any", "Not", "Condition"]
 
@@ -225,40 +234,93 @@ def _compare(found: Any, symbol: str, value: Any) -> bool:
 
 # -- parser -------------------------------------------------------------
 
+# Fast path: ``condition (and condition)*`` with the tokens of the full grammar
+# below, separated by the whitespace pyparsing skips (space, tab, CR, LF).  It is
+# deliberately narrower than the grammar: a quoted value must not contain a
+# backslash, a tab or a line break (escapes, pyparsing's expansion of tabs to
+# spaces and its single-line rule are left to pyparsing), ``and`` must have whitespace on both sides, and a field that
+# starts with a keyword (or a bare value that is one) is left to pyparsing.  Whatever it does not match
+# is parsed by pyparsing, so the two can only differ if this pattern accepts
+# something the grammar reads differently; tests/event/test_expression_fast_path.py
+# checks them against each other.
+_CONDITION_RE = re.compile(
+    r"([A-Za-z0-9_.]+)[ \t\r\n]*(!=|>=|<=|=|>|<)[ \t\r\n]*"
+    r"""(?:"([^"\\\t\r\n]*)"|'([^'\\\t\r\n]*)'|([A-Za-z0-9_,./*@+-]+))"""
+)
+_AND_RE = re.compile(r"[ \t\r\n]+[Aa][Nn][Dd][ \t\r\n]+")
+_SPACE_RE = re.compile(r"[ \t\r\n]*")
+_KEYWORDS = ("and", "or", "not")
 
-# pyparsing 3 renamed its API (the camelCase names warn from 3.3 on); the
-# project still accepts pyparsing 2.4, so pick whichever spelling exists.
-_PP3 = hasattr(pp, "infix_notation")
+
+def _parse_simple(text: str) -> Optional[Expression]:
+    """Return the tree of *text* when it is a plain ``and`` chain, else ``None``."""
+    conditions: List[Expression] = []
+    position = _SPACE_RE.match(text).end()  # type: ignore[union-attr]
+    end = len(text)
+    while True:
+        match = _CONDITION_RE.match(text, position)
+        if match is None:
+            return None
+        field, symbol, double, single, bare = match.groups()
+        # pyparsing ends a keyword at any character that is not alphanumeric,
+        # "_" or "$", so a field such as ``not.x`` reads as ``not`` + ``.x``.
+        if field.lower().startswith(_KEYWORDS) or (
+            bare is not None and bare.lower() in _KEYWORDS
+        ):
+            return None
+        if double is not None:
+            value = double
+        elif single is not None:
+            value = single
+        else:
+            value = bare
+        conditions.append(Condition(field, symbol, value))
+        position = match.end()
+        separator = _AND_RE.match(text, position)
+        if separator is not None:
+            position = separator.end()
+            continue
+        if _SPACE_RE.match(text, position).end() != end:  # type: ignore[union-attr]
+            return None
+        break
+    if len(conditions) == 1:
+        return conditions[0]
+    return All(conditions)
 
 
-def _quoted(quote: str) -> pp.ParserElement:
-    if _PP3:
+def _quoted(pp: Any, quote: str) -> "pp.ParserElement":
+    # pyparsing 3 renamed its API (the camelCase names warn from 3.3 on); the
+    # project still accepts pyparsing 2.4, so pick whichever spelling exists.
+    if hasattr(pp, "infix_notation"):
         return pp.QuotedString(quote, esc_char="\\")
     return pp.QuotedString(quote, escChar="\\")  # pragma: no cover - pyparsing 2
 
 
-def _build_grammar() -> pp.ParserElement:
-    one_of = pp.one_of if _PP3 else pp.oneOf
-    infix = pp.infix_notation if _PP3 else pp.infixNotation
-    assoc = pp.OpAssoc if _PP3 else pp.opAssoc
+def _build_grammar() -> "pp.ParserElement":
+    import pyparsing as pp
+
+    pp3 = hasattr(pp, "infix_notation")
+    one_of = pp.one_of if pp3 else pp.oneOf
+    infix = pp.infix_notation if pp3 else pp.infixNotation
+    assoc = pp.OpAssoc if pp3 else pp.opAssoc
 
     field = pp.Word(pp.alphanums + "_.")
     operator = one_of(list(_SYMBOLS))
     bare = pp.Word(pp.alphanums + "-_,./*@+")
-    value = _quoted('"') | _quoted("'") | bare
+    value = _quoted(pp, '"') | _quoted(pp, "'") | bare
     condition = pp.Group(field + operator + value)
-    (condition.add_parse_action if _PP3 else condition.addParseAction)(
+    (condition.add_parse_action if pp3 else condition.addParseAction)(
         lambda tokens: Condition(*tokens[0])
     )
 
-    def combine(kind: type) -> Callable[[pp.ParseResults], Expression]:
-        def action(tokens: pp.ParseResults) -> Expression:
+    def combine(kind: type) -> Callable[["pp.ParseResults"], Expression]:
+        def action(tokens: "pp.ParseResults") -> Expression:
             operands = list(tokens[0])[::2]
             return kind(operands)
 
         return action
 
-    def negate(tokens: pp.ParseResults) -> Expression:
+    def negate(tokens: "pp.ParseResults") -> Expression:
         return Not(tokens[0][1])
 
     grammar = infix(
@@ -273,22 +335,24 @@ def _build_grammar() -> pp.ParserElement:
 
 
 _GRAMMAR_LOCK = threading.Lock()
-_GRAMMAR: Optional[pp.ParserElement] = None
+_GRAMMAR: "Optional[pp.ParserElement]" = None
 
 
-def _grammar() -> pp.ParserElement:
+def _grammar() -> "pp.ParserElement":
     global _GRAMMAR
     if _GRAMMAR is None:
         _GRAMMAR = _build_grammar()
     return _GRAMMAR
 
 
-@functools.lru_cache(maxsize=1024)
-def _parse_cached(text: str) -> Expression:
+def _parse_with_pyparsing(text: str) -> Expression:
+    """Parse *text* with the full grammar (imports pyparsing on first use)."""
     with _GRAMMAR_LOCK:
+        grammar = _grammar()
+        import pyparsing as pp
+
         try:
-            grammar = _grammar()
-            if _PP3:
+            if hasattr(grammar, "parse_string"):
                 result = grammar.parse_string(text, parse_all=True)
             else:  # pragma: no cover - pyparsing 2
                 result = grammar.parseString(text, parseAll=True)
@@ -307,6 +371,14 @@ def _parse_cached(text: str) -> Expression:
             )
         )
     return result[0]
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(text: str) -> Expression:
+    simple = _parse_simple(text)
+    if simple is not None:
+        return simple
+    return _parse_with_pyparsing(text)
 
 
 #: Deepest nesting of not/and/or an expression may have.
