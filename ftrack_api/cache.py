@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import abc
 import copy
-import dbm
 import functools
-import inspect
 import os
-import pickle
 import re
 import threading
 import types
@@ -259,6 +256,14 @@ _FILE_LOCKS: Dict[str, threading.RLock] = {}
 _FILE_LOCKS_GUARD = threading.Lock()
 
 
+def _dbm() -> Any:
+    """The :mod:`dbm` package, imported on first use (only :class:`FileCache`
+    needs it, and most processes never build one)."""
+    import dbm
+
+    return dbm
+
+
 def _lock_for(path: str) -> threading.RLock:
     with _FILE_LOCKS_GUARD:
         lock = _FILE_LOCKS.get(path)
@@ -292,7 +297,7 @@ class FileCache(Cache):
         self.path = os.fspath(path)
         self._lock = _lock_for(os.path.abspath(self.path))
         with self._lock:
-            dbm.open(self.path, "c").close()
+            _dbm().open(self.path, "c").close()
         super().__init__()
 
     @staticmethod
@@ -309,7 +314,7 @@ class FileCache(Cache):
         """Return the value of *key*; :exc:`KeyError` when missing."""
         raw_key = self._encode_key(key)
         with self._lock:
-            with dbm.open(self.path, "r") as database:
+            with _dbm().open(self.path, "r") as database:
                 try:
                     value = database[raw_key]
                 except KeyError:
@@ -330,14 +335,14 @@ class FileCache(Cache):
                 "wrap the cache in a SerialisedCache to store other objects."
             )
         with self._lock:
-            with dbm.open(self.path, "w") as database:
+            with _dbm().open(self.path, "w") as database:
                 database[raw_key] = bytes(value)
 
     def remove(self, key: Any) -> None:
         """Remove *key*; :exc:`KeyError` when missing."""
         raw_key = self._encode_key(key)
         with self._lock:
-            with dbm.open(self.path, "w") as database:
+            with _dbm().open(self.path, "w") as database:
                 try:
                     del database[raw_key]
                 except KeyError:
@@ -346,7 +351,7 @@ class FileCache(Cache):
     def keys(self) -> List[Any]:
         """Return the keys as strings."""
         with self._lock:
-            with dbm.open(self.path, "r") as database:
+            with _dbm().open(self.path, "r") as database:
                 raw_keys = list(database.keys())
         return [
             raw.decode("utf-8") if isinstance(raw, bytes) else raw for raw in raw_keys
@@ -431,6 +436,8 @@ class ObjectKeyMaker(KeyMaker):
     item_separator = _ITEM
 
     def _key(self, obj: Any) -> bytes:
+        import pickle  # only object keys need it (not loaded by import ftrack_api)
+
         if isinstance(obj, (str, bytes, int, float, bool, type(None))):
             return pickle.dumps(obj, 2)
         if isinstance(obj, Mapping):
@@ -510,6 +517,8 @@ class Memoiser:
             raise TypeError(f"Memoiser.call needs a callable, not {function!r}.")
         args = tuple(args) if args is not None else ()
         kw = dict(kw) if kw is not None else {}
+        import inspect  # loaded on first memoised call, not by import ftrack_api
+
         try:
             inspect.signature(function)
         except (TypeError, ValueError):

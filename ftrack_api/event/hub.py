@@ -27,6 +27,10 @@ API (the official surface) and the connection lifecycle share one lock and
 one state machine; the protocol (``_socketio``), the I/O driver
 (``_connection``), the inbox (``_inbox``) and the policy (``_policy``) already
 live in private modules.
+
+Start-up cost: the protocol codec and the I/O driver (with websocket-client)
+are imported by the first connection attempt, not with this module; every
+session imports it, most never connect.
 """
 from __future__ import annotations
 
@@ -52,13 +56,11 @@ from typing import (
     NamedTuple,
     Optional,
     Tuple,
+    TYPE_CHECKING,
 )
 
-from ftrack_api.event import _socketio as sio
-from ftrack_api.event._connection import WebSocketLink, handshake
 from ftrack_api.event._inbox import Inbox
 from ftrack_api.event._policy import ReconnectPolicy
-from ftrack_api.event._socketio import SocketIoSession
 from ftrack_api.event.base import Event, to_wire
 from ftrack_api.event.expression import Parser
 from ftrack_api.event.subscriber import Subscriber
@@ -69,7 +71,21 @@ from ftrack_api.exception import (
     ParseError,
 )
 
+if TYPE_CHECKING:  # pragma: no cover - imported on first connect at run time
+    from ftrack_api.event import _socketio as sio
+    from ftrack_api.event._connection import WebSocketLink
+    from ftrack_api.event._socketio import SocketIoSession
+
 __all__ = ["EventHub", "ServerDetails", "SocketIoSession", "ReconnectPolicy"]
+
+
+def __getattr__(name: str) -> Any:
+    # ``SocketIoSession`` lives in the codec module, imported only when needed.
+    if name == "SocketIoSession":
+        from ftrack_api.event._socketio import SocketIoSession
+
+        return SocketIoSession
+    raise AttributeError("module {0!r} has no attribute {1!r}".format(__name__, name))
 
 
 class ServerDetails(NamedTuple):
@@ -650,6 +666,9 @@ class EventHub:
 
     def _open_connection(self) -> None:
         """One connection attempt; raises EventHubConnectionError on failure."""
+        from ftrack_api.event import _socketio as sio
+        from ftrack_api.event._connection import WebSocketLink
+
         with self._connect_lock:
             self._raise_if_closing()
             if self._state == _CONNECTED:
@@ -705,6 +724,8 @@ class EventHub:
         """Run the HTTP handshake on a helper thread so that :meth:`disconnect`
         never waits for a server that accepted the connection but does not
         answer (the helper finishes on its own timeout; its result is dropped)."""
+        from ftrack_api.event._connection import handshake
+
         done = threading.Event()
         outcome: Dict[str, Any] = {}
 
@@ -825,7 +846,12 @@ class EventHub:
             while len(self._reply_callbacks) > _MAX_REPLY_CALLBACKS:
                 self._reply_callbacks.popitem(last=False)
         link, codec = self._link, self._codec
-        if link is None or codec is None or codec.state is not sio.State.CONNECTED:
+        usable = link is not None and codec is not None
+        if usable:
+            from ftrack_api.event._socketio import State  # loaded by the connect
+
+            usable = codec.state is State.CONNECTED  # type: ignore[union-attr]
+        if not usable:
             if requeue:
                 self._outbox.append((event, on_reply))
             return
@@ -858,6 +884,8 @@ class EventHub:
 
     # -- reader thread callbacks -------------------------------------------
     def _on_frame(self, link: WebSocketLink, frame: str) -> bool:
+        from ftrack_api.event import _socketio as sio  # loaded by the connect
+
         with self._lock:
             if link is not self._link or self._codec is None:
                 return False
@@ -901,6 +929,8 @@ class EventHub:
             self.logger.exception("Error in acknowledgement callback.")
 
     def _on_event_frame(self, item: sio.EventReceived) -> None:
+        from ftrack_api.event import _socketio as sio
+
         payload = sio.event_frame_parts(item)
         if payload is None:
             return
