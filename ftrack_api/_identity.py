@@ -189,19 +189,18 @@ class _IdentityMap(object):
                 entity = _new_reconstructed(cls, self)
                 new = True
             merged[key] = entity
-        by_name = cls.attributes._by_name
-        poolable = cls.__dict__.get("_ftrack_poolable")
-        if poolable is None:
-            poolable = _poolable_names(cls)
         remote = entity._remote
         keys = tuple(row)
         layouts = cls.__dict__.get("_ftrack_plain_layouts")
-        if layouts is None:
-            layouts = {}
-            type.__setattr__(cls, "_ftrack_plain_layouts", layouts)
-        layout = layouts.get(keys)
+        layout = None if layouts is None else layouts.get(keys)
         if layout is None:
-            layout = _plain_layout(by_name, poolable, keys)
+            if layouts is None:
+                layouts = {}
+                type.__setattr__(cls, "_ftrack_plain_layouts", layouts)
+            poolable = cls.__dict__.get("_ftrack_poolable")
+            if poolable is None:
+                poolable = _poolable_names(cls)
+            layout = _plain_layout(cls.attributes._by_name, poolable, keys)
             if len(layouts) < 64:
                 layouts[keys] = layout
         if layout is not False:
@@ -229,13 +228,18 @@ class _IdentityMap(object):
                     for name, value in decoded:
                         remote[name] = value
                 if pool is not None:
+                    setdefault = pool.setdefault
                     for name in pooled:
-                        value = remote[name]
+                        value = row[name]
                         if value.__class__ is str:
-                            remote[name] = pool.setdefault(value, value)
+                            remote[name] = setdefault(value, value)
                 if new or not self._single_layer:
                     self._cache_store(key, entity)
                 return entity
+        by_name = cls.attributes._by_name
+        poolable = cls.__dict__.get("_ftrack_poolable")
+        if poolable is None:
+            poolable = _poolable_names(cls)
         for name, value in row.items():
             attribute = by_name.get(name)
             if attribute is None:
