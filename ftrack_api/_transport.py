@@ -2,16 +2,40 @@
 
 Errors from :mod:`requests` and from the server are translated here, once,
 into :mod:`ftrack_api.exception` classes (chaining the original error).
+
+Per-request overhead
+--------------------
+
+``requests.Session.post`` redoes, for every call, work whose result only changes
+when the session's settings do: it scans the environment for proxies and CA
+bundles (``trust_env``; two passes over ``os.environ`` plus the ``no_proxy``
+matching) and re-merges the session's headers, auth and hooks into a new
+prepared request.  The transport keeps requests' own results instead:
+
+* the environment settings for the API URL are worked out once by requests'
+  ``merge_environment_settings`` and kept per value of the session's
+  ``trust_env``, ``proxies``, ``verify``, ``cert`` and ``stream`` (changing any
+  of them takes effect on the next request; changing *environment variables*
+  after the first request does not, as documented for the session);
+* the prepared request (URL, merged headers, the auth headers) is built once by
+  ``prepare_request`` and copied per call, again keyed by the session's headers
+  and auth, with the cookie header recomputed from the session's jar for every
+  request.  Sessions that use params, hooks, a ``Cookie`` header or another
+  auth object go through ``prepare_request`` every time.
+
+The request is then sent with ``requests.Session.send``: adapters, redirects,
+cookie extraction, hooks and the exceptions are requests' own.
 """
 from __future__ import annotations
 
 import json
 import logging
 import time
-from typing import Any, Callable, Dict, NamedTuple, Optional
+from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
 
 import requests
 import requests.adapters
+import requests.hooks
 
 import ftrack_api.exception
 from ftrack_api._errors_net import ServerUnreachableError
@@ -76,6 +100,75 @@ class HttpTransport(object):
         if cookies:
             session.cookies.update(cookies)
         self.session: Optional[requests.Session] = session
+        self._auth = auth
+        # (key, prepared request without body and cookies); see the module docstring.
+        self._template: Optional[Tuple[Any, requests.PreparedRequest]] = None
+        # session settings -> settings for ``send`` (env proxies, CA bundle, ...)
+        self._settings: Dict[Any, Dict[str, Any]] = {}
+
+    # -- per-request preparation (see the module docstring) --------------------------
+    def _send_settings(self, session: requests.Session) -> Dict[str, Any]:
+        """``proxies``/``stream``/``verify``/``cert`` as ``Session.request`` would pass them."""
+        try:
+            key: Any = (
+                session.trust_env,
+                tuple(sorted(session.proxies.items())) if session.proxies else (),
+                session.verify,
+                session.cert,
+                session.stream,
+            )
+            hash(key)
+        except TypeError:  # unhashable settings (a list as cert, ...): no caching
+            key = None
+        settings = self._settings.get(key) if key is not None else None
+        if settings is None:
+            settings = session.merge_environment_settings(self.url, {}, None, None, None)
+            if key is not None:
+                if len(self._settings) > 16:
+                    self._settings.clear()
+                self._settings[key] = settings
+        result = dict(settings)
+        result["proxies"] = dict(settings["proxies"] or {})
+        return result
+
+    def _prepare(self, session: requests.Session, data: bytes) -> requests.PreparedRequest:
+        """The POST of *data* to the API, as ``session.prepare_request`` builds it."""
+        auth = session.auth
+        if (
+            auth is not self._auth
+            or type(session) is not requests.Session
+            or session.params
+            or any(session.hooks.get(event) for event in session.hooks)
+            or "Cookie" in session.headers
+        ):
+            return session.prepare_request(requests.Request("POST", self.url, data=data))
+        key = (tuple(session.headers.items()), tuple(vars(auth).items()) if hasattr(auth, "__dict__") else ())
+        template = self._template
+        if template is None or template[0] != key:
+            prepared = session.prepare_request(requests.Request("POST", self.url, data=b"{}"))
+            prepared.headers.pop("Cookie", None)  # recomputed for every request below
+            template = self._template = (key, prepared)
+        base = template[1]
+        request = requests.PreparedRequest()
+        request.method = base.method
+        request.url = base.url
+        request.headers = base.headers.copy()
+        request.headers["Content-Length"] = str(len(data))
+        request.body = data
+        request.hooks = requests.hooks.default_hooks()
+        jar = session.cookies
+        if len(jar):
+            request.prepare_cookies(jar)  # adds the Cookie header the jar has for the URL
+        else:
+            request._cookies = jar
+        return request
+
+    def _post(self, session: requests.Session, data: bytes) -> requests.Response:
+        """``session.post(self.url, data=data, timeout=...)`` without the repeated work."""
+        request = self._prepare(session, data)
+        return session.send(
+            request, timeout=self.timeout(), allow_redirects=True, **self._send_settings(session)
+        )
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -95,7 +188,7 @@ class HttpTransport(object):
             if session is None:
                 raise ftrack_api.exception.ConnectionClosedError()
             try:
-                response = session.post(self.url, data=body.encode("ascii"), timeout=self.timeout())
+                response = self._post(session, body.encode("ascii"))
             except (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
                     requests.exceptions.InvalidURL) as error:
                 # Same requests class (scripts may catch it), clearer words.
