@@ -3,10 +3,12 @@ promotion of sent values and merging of the server's result rows)."""
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 
 import pytest
 
+import ftrack_api.attribute
 import ftrack_api.exception
 import ftrack_api.inspection
 import ftrack_api.operation
@@ -266,3 +268,163 @@ def test_failure_in_a_later_request_settles_what_was_sent(session, refs, new_ses
     assert all(new_session().get("Task", task["id"]) is not None for task in sent)
     session.rollback()
     assert session.get("Task", sent[0]["id"]) is sent[0]
+
+
+# -- commits of several requests -------------------------------------------------------------
+class Bodies(object):
+    """The write requests a session sends, captured around the real transport."""
+
+    def __init__(self, session, answer=None):
+        self.sent = []
+        original = session._transport.send
+
+        def send(body, idempotent):
+            data = json.loads(body)
+            if any(item.get("action") in ("create", "update", "delete") for item in data):
+                self.sent.append(data)
+            result = original(body, idempotent)
+            return answer(data, result) if answer is not None and data in self.sent else result
+
+        session._transport.send = send
+
+    def names(self):
+        return [[item["entity_data"].get("name") for item in body if item["action"] == "create"]
+                for body in self.sent]
+
+
+def _orphan(session):
+    ghost = session.types["Task"](session, {"id": str(uuid.uuid4())}, reconstructing=True)
+    return session.create("Task", {"name": "orphan", "parent": ghost})
+
+
+def test_requests_of_disjoint_entities_are_sent_in_order_and_all_settled(session, refs, new_session):
+    session.max_operations_per_request = 2
+    bodies = Bodies(session)
+    tasks = [session.create("Task", _task_values(refs, index)) for index in range(5)]
+    session.commit()
+    assert bodies.names() == [["t000", "t001"], ["t002", "t003"], ["t004"]]
+    assert len(session.recorded_operations) == 0 and session.created == []
+    for task in tasks:
+        assert task._local == {} and "created_at" in task._remote
+    assert sorted(t["name"] for t in new_session().query(
+        'select name from Task where parent_id is "{0}"'.format(refs["project"]["id"]))) == \
+        ["t000", "t001", "t002", "t003", "t004"]
+
+
+def test_mixed_disjoint_operations_over_several_requests(session, refs, new_session):
+    sequence = refs["sequence"]
+    old = [session.create("Shot", {"name": "old{0}".format(i), "parent": sequence}) for i in range(2)]
+    session.commit()
+    session.max_operations_per_request = 2
+    bodies = Bodies(session)
+    first = session.create("Shot", {"name": "new0", "parent": sequence})
+    old[0]["description"] = "changed"
+    session.delete(old[1])
+    second = session.create("Shot", {"name": "new1", "parent": sequence})
+    session.commit()
+    assert [[item["action"] for item in body] for body in bodies.sent] == \
+        [["create", "update"], ["delete", "create"]]
+    assert old[0]._local == {} and old[0]["description"] == "changed"
+    assert session.get("Shot", old[1]["id"]) is None
+    assert first._local == {} and second._local == {}
+    fresh = new_session()
+    assert sorted(s["name"] for s in fresh.query(
+        'select name from Shot where parent_id is "{0}"'.format(sequence["id"]))) == ["new0", "new1", "old0"]
+
+
+def test_a_failed_middle_request_stops_the_commit_and_keeps_the_rest(session, refs, new_session):
+    session.max_operations_per_request = 2
+    bodies = Bodies(session)
+    first = [session.create("Task", _task_values(refs, index)) for index in range(2)]
+    orphan = _orphan(session)
+    middle = session.create("Task", _task_values(refs, 2))
+    last = session.create("Task", _task_values(refs, 3))
+    with pytest.raises(ftrack_api.exception.ServerError):
+        session.commit()
+    assert bodies.names() == [["t000", "t001"], ["orphan", "t002"]]  # the third never sent
+    for task in first:
+        assert task._local == {} and "created_at" in task._remote
+        assert ftrack_api.inspection.state(task) is ftrack_api.symbol.NOT_SET
+    for task in (orphan, middle, last):
+        assert task._local and task._remote == {}
+        assert ftrack_api.inspection.state(task) is ftrack_api.symbol.CREATED
+    assert session.created == [orphan, middle, last] or set(session.created) == {orphan, middle, last}
+    fresh = new_session()
+    assert fresh.get("Task", first[0]["id"]) is not None and fresh.get("Task", middle["id"]) is None
+    session.rollback()
+    assert session.get("Task", last["id"]) is None and session.get("Task", first[1]["id"]) is first[1]
+    again = session.create("Task", _task_values(refs, 4))
+    session.commit()
+    assert fresh.get("Task", again["id"]) is not None
+
+
+def test_a_failed_first_request_settles_nothing(session, refs):
+    session.max_operations_per_request = 2
+    bodies = Bodies(session)
+    orphan = _orphan(session)
+    others = [session.create("Task", _task_values(refs, index)) for index in range(3)]
+    count = len(session.recorded_operations)
+    with pytest.raises(ftrack_api.exception.ServerError):
+        session.commit()
+    assert len(bodies.sent) == 1
+    assert len(session.recorded_operations) == count
+    assert all(task._local and task._remote == {} for task in others + [orphan])
+    session.rollback()
+
+
+def test_a_value_that_cannot_be_encoded_in_a_later_request(session, refs, new_session):
+    session.max_operations_per_request = 2
+    bodies = Bodies(session)
+    sent = [session.create("Task", _task_values(refs, index)) for index in range(2)]
+    bad = session.create("Task", dict(_task_values(refs, 2), description=object()))
+    with pytest.raises(TypeError):
+        session.commit()
+    assert bodies.names() == [["t000", "t001"]]
+    assert all(task._local == {} and "created_at" in task._remote for task in sent)
+    assert [op.entity_key["id"] for op in session.recorded_operations] == [bad["id"]]
+    assert new_session().get("Task", sent[1]["id"]) is not None
+    session.rollback()
+
+
+def test_an_entity_in_two_requests_is_settled_after_the_last(session, refs, new_session):
+    session.max_operations_per_request = 2
+    bodies = Bodies(session)
+    a = session.create("Task", _task_values(refs, 0))
+    session.create("Task", _task_values(refs, 1))
+    a["description"] = "then changed"  # its update is the third payload: second request
+    session.commit()
+    assert [[item["action"] for item in body] for body in bodies.sent] == [["create", "create"], ["update"]]
+    assert a._local == {} and a["description"] == "then changed"
+    assert new_session().get("Task", a["id"])["description"] == "then changed"
+
+
+def test_a_row_describing_an_entity_of_a_later_request_is_merged_in_order(session, refs, new_session):
+    """A result row may embed another entity (e.g. a component's locations): merged after
+    that entity's sent values became remote, as a commit of one request does."""
+    session.max_operations_per_request = 2
+    later = {}
+
+    def answer(data, result):
+        for item, outcome in zip(data, result):
+            name = item.get("entity_data", {}).get("name")
+            if name == "t000":  # embeds the entity created in the next request
+                outcome["data"]["embedded"] = {"__entity_type__": "Task", "id": later["id"],
+                                               "description": "as embedded"}
+            elif name == "t002":
+                outcome["data"].pop("description")
+        return result
+
+    Bodies(session, answer)
+    session.types["Task"].attributes.add(ftrack_api.attribute.ReferenceAttribute("embedded", "Task"))
+    try:
+        first = session.create("Task", _task_values(refs, 0))
+        session.create("Task", _task_values(refs, 1))
+        target = session.create("Task", _task_values(refs, 2))
+        later["id"] = target["id"]
+        session.commit()
+    finally:
+        session.types["Task"].attributes.remove(session.types["Task"].attributes.get("embedded"))
+    assert first._remote["embedded"] is target
+    assert target._local == {}
+    assert target._remote["description"] == "as embedded"
+    assert target._remote["name"] == "t002" and "created_at" in target._remote
