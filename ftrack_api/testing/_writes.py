@@ -200,7 +200,18 @@ class Writer:
 
     def _assign(self, t: EntityType, data: Dict[str, Any], row: Dict[str, Any],
                 deferred: List[Tuple[str, Any]], existing: Optional[Dict[str, Any]]) -> None:
+        # Plain string attributes (most of a create's values, ids included) need no more
+        # than a type check: worked out once per type.
+        plain: Optional[frozenset] = t.__dict__.get("_plain_strings")
+        if plain is None:
+            plain = t.__dict__["_plain_strings"] = frozenset(
+                name for name, attr in t.attributes.items()
+                if attr.kind == "scalar" and attr.json_type == "string"
+                and attr.format not in ("date-time", "date"))
         for name, value in data.items():
+            if existing is None and type(value) is str and name in plain:
+                row[name] = value
+                continue
             attr = t.attributes.get(name)
             if attr is None:
                 raise ValidationError(f"Entity type {t.id!r} has no attribute {name!r}.")
