@@ -6,25 +6,25 @@ into :mod:`ftrack_api.exception` classes (chaining the original error).
 Per-request overhead
 --------------------
 
-``requests.Session.post`` redoes, for every call, work whose result only changes
+For every call ``requests.Session.post`` redoes work whose result only changes
 when the session's settings do: it scans the environment for proxies and CA
-bundles (``trust_env``; two passes over ``os.environ`` plus the ``no_proxy``
-matching) and re-merges the session's headers, auth and hooks into a new
-prepared request.  The transport keeps requests' own results instead:
+bundles (``trust_env``: two passes over ``os.environ`` plus the ``no_proxy``
+matching) and merges the session's headers, auth and hooks into a new prepared
+request.  The pooled session is therefore an :class:`_ApiSession`, a
+:class:`requests.Session` that keeps requests' own results for the plain JSON
+POSTs to the API URL (every other request is requests' unchanged work):
 
-* the environment settings for the API URL are worked out once by requests'
-  ``merge_environment_settings`` and kept per value of the session's
-  ``trust_env``, ``proxies``, ``verify``, ``cert`` and ``stream`` (changing any
-  of them takes effect on the next request; changing *environment variables*
-  after the first request does not, as documented for the session);
-* the prepared request (URL, merged headers, the auth headers) is built once by
-  ``prepare_request`` and copied per call, again keyed by the session's headers
-  and auth, with the cookie header recomputed from the session's jar for every
-  request.  Sessions that use params, hooks, a ``Cookie`` header or another
-  auth object go through ``prepare_request`` every time.
+* ``merge_environment_settings`` for the API URL runs once per value of the
+  session's ``trust_env``, ``proxies``, ``verify``, ``cert`` and ``stream``;
+  changing any of them takes effect on the next request, changing *environment
+  variables* after the session's first request does not;
+* ``prepare_request`` builds the API POST once per value of the session's
+  headers and auth object; each call copies it with its own body and a Cookie
+  header computed from the session's jar.  A session with params, hooks, a
+  ``Cookie`` header or another auth object is prepared by requests every time.
 
-The request is then sent with ``requests.Session.send``: adapters, redirects,
-cookie extraction, hooks and the exceptions are requests' own.
+``post``, ``send``, the adapters, redirects, cookie extraction, hooks and the
+exceptions stay requests' own.
 """
 from __future__ import annotations
 
@@ -71,6 +71,104 @@ def _server_error(cls: type, message: str, **attributes: Any) -> Any:
     return error
 
 
+class _ApiSession(requests.Session):
+    """The transport's :class:`requests.Session` (see the module docstring).
+
+    :param api_url: the ``.../api`` URL whose POSTs are prepared from a template.
+    :param auth: the session's auth object; the template is used while
+        :attr:`auth` is still this object.
+    """
+
+    def __init__(self, api_url: str, auth: Any) -> None:
+        super().__init__()
+        self.auth = auth
+        self._api_url = api_url
+        self._api_auth = auth
+        # (key, prepared API POST without its body and Cookie header)
+        self._template: Optional[Tuple[Any, requests.PreparedRequest]] = None
+        # settings key -> merge_environment_settings result for the prepared API URL
+        self._environment: Dict[Any, Dict[str, Any]] = {}
+
+    def _plain_api_post(self, request: requests.Request) -> bool:
+        return (
+            request.method == "POST"
+            and request.url == self._api_url
+            and isinstance(request.data, bytes)
+            and not request.headers
+            and not request.files
+            and request.json is None
+            and not request.params
+            and request.auth is None
+            and request.cookies is None
+            and not any(request.hooks.values())
+            and self.auth is self._api_auth
+            and not self.params
+            and not any(self.hooks.values())
+            and "Cookie" not in self.headers
+        )
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """As :meth:`requests.Session.prepare_request`; API POSTs copy a template."""
+        if not self._plain_api_post(request):
+            return super().prepare_request(request)
+        auth = self.auth
+        key = (
+            tuple(self.headers.items()),
+            tuple(vars(auth).items()) if hasattr(auth, "__dict__") else (),
+        )
+        template = self._template
+        if template is None or template[0] != key:
+            built = super().prepare_request(requests.Request("POST", self._api_url, data=b"{}"))
+            built.headers.pop("Cookie", None)  # computed for every request below
+            template = self._template = (key, built)
+        base = template[1]
+        prepared = requests.PreparedRequest()
+        prepared.method = base.method
+        prepared.url = base.url
+        prepared.headers = base.headers.copy()
+        prepared.headers["Content-Length"] = str(len(request.data))
+        prepared.body = request.data
+        prepared.hooks = requests.hooks.default_hooks()
+        jar = self.cookies
+        if len(jar):
+            prepared.prepare_cookies(jar)  # the Cookie header the jar has for the URL
+        else:
+            prepared._cookies = jar
+        return prepared
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Dict[str, Any]:
+        """As :meth:`requests.Session.merge_environment_settings`, worked out once
+        per settings value for the API URL."""
+        template = self._template
+        if proxies or template is None or url != template[1].url:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        try:
+            key: Any = (
+                self.trust_env,
+                tuple(sorted(self.proxies.items())) if self.proxies else (),
+                self.verify,
+                self.cert,
+                self.stream,
+                stream,
+                verify,
+                cert,
+            )
+            hash(key)
+        except TypeError:  # unhashable settings (a list as cert, ...): no caching
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        settings = self._environment.get(key)
+        if settings is None:
+            settings = super().merge_environment_settings(url, {}, stream, verify, cert)
+            if len(self._environment) >= 16:
+                self._environment.clear()
+            self._environment[key] = settings
+        result = dict(settings)
+        result["proxies"] = dict(settings["proxies"] or {})
+        return result
+
+
 class HttpTransport(object):
     """Send JSON batches to ``<server_url>/api``.
 
@@ -91,84 +189,14 @@ class HttpTransport(object):
         self.server_url = server_url
         self.timeout = timeout
         self.retry_policy = retry_policy
-        session = requests.Session()
+        session = _ApiSession(self.url, auth)
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        session.auth = auth
         session.headers.update(headers)
         if cookies:
             session.cookies.update(cookies)
         self.session: Optional[requests.Session] = session
-        self._auth = auth
-        # (key, prepared request without body and cookies); see the module docstring.
-        self._template: Optional[Tuple[Any, requests.PreparedRequest]] = None
-        # session settings -> settings for ``send`` (env proxies, CA bundle, ...)
-        self._settings: Dict[Any, Dict[str, Any]] = {}
-
-    # -- per-request preparation (see the module docstring) --------------------------
-    def _send_settings(self, session: requests.Session) -> Dict[str, Any]:
-        """``proxies``/``stream``/``verify``/``cert`` as ``Session.request`` would pass them."""
-        try:
-            key: Any = (
-                session.trust_env,
-                tuple(sorted(session.proxies.items())) if session.proxies else (),
-                session.verify,
-                session.cert,
-                session.stream,
-            )
-            hash(key)
-        except TypeError:  # unhashable settings (a list as cert, ...): no caching
-            key = None
-        settings = self._settings.get(key) if key is not None else None
-        if settings is None:
-            settings = session.merge_environment_settings(self.url, {}, None, None, None)
-            if key is not None:
-                if len(self._settings) > 16:
-                    self._settings.clear()
-                self._settings[key] = settings
-        result = dict(settings)
-        result["proxies"] = dict(settings["proxies"] or {})
-        return result
-
-    def _prepare(self, session: requests.Session, data: bytes) -> requests.PreparedRequest:
-        """The POST of *data* to the API, as ``session.prepare_request`` builds it."""
-        auth = session.auth
-        if (
-            auth is not self._auth
-            or type(session) is not requests.Session
-            or session.params
-            or any(session.hooks.get(event) for event in session.hooks)
-            or "Cookie" in session.headers
-        ):
-            return session.prepare_request(requests.Request("POST", self.url, data=data))
-        key = (tuple(session.headers.items()), tuple(vars(auth).items()) if hasattr(auth, "__dict__") else ())
-        template = self._template
-        if template is None or template[0] != key:
-            prepared = session.prepare_request(requests.Request("POST", self.url, data=b"{}"))
-            prepared.headers.pop("Cookie", None)  # recomputed for every request below
-            template = self._template = (key, prepared)
-        base = template[1]
-        request = requests.PreparedRequest()
-        request.method = base.method
-        request.url = base.url
-        request.headers = base.headers.copy()
-        request.headers["Content-Length"] = str(len(data))
-        request.body = data
-        request.hooks = requests.hooks.default_hooks()
-        jar = session.cookies
-        if len(jar):
-            request.prepare_cookies(jar)  # adds the Cookie header the jar has for the URL
-        else:
-            request._cookies = jar
-        return request
-
-    def _post(self, session: requests.Session, data: bytes) -> requests.Response:
-        """``session.post(self.url, data=data, timeout=...)`` without the repeated work."""
-        request = self._prepare(session, data)
-        return session.send(
-            request, timeout=self.timeout(), allow_redirects=True, **self._send_settings(session)
-        )
 
     def close(self) -> None:
         """Close the pooled connections."""
@@ -188,7 +216,7 @@ class HttpTransport(object):
             if session is None:
                 raise ftrack_api.exception.ConnectionClosedError()
             try:
-                response = self._post(session, body.encode("ascii"))
+                response = session.post(self.url, data=body.encode("ascii"), timeout=self.timeout())
             except (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
                     requests.exceptions.InvalidURL) as error:
                 # Same requests class (scripts may catch it), clearer words.

@@ -276,3 +276,27 @@ def test_a_timeout_set_after_construction_applies(local_server, proxy, monkeypat
         assert session.query("User").first() is not None
     finally:
         session.close()
+
+
+def test_other_requests_on_the_session_are_prepared_by_requests(local_server, proxy, monkeypatch, tmp_path):
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    session = local_server.session(schema_cache_path=str(tmp_path))
+    try:
+        raw = session._request
+        assert isinstance(raw, requests.Session)
+        answer = raw.post(
+            local_server.url + "/api",
+            json=[{"action": "query_server_information"}],
+            headers={"x-once": "1"},
+            params={"probe": "yes"},
+            timeout=30,
+        )
+        assert answer.status_code == 200 and "version" in answer.json()[0]
+        method, path, headers = proxy.requests[-1]
+        assert (method, path) == ("POST", local_server.url + "/api?probe=yes")
+        assert headers["x-once"] == "1"
+        assert headers["ftrack-user"] == local_server.api_user
+        session.query("User").first()  # the next API call carries none of that
+        assert "x-once" not in proxy.api_requests(local_server.url)[-1]
+    finally:
+        session.close()
