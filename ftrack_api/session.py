@@ -714,8 +714,9 @@ class Session(_IdentityMap, _SessionHelpers):
 
         A worker thread sends the requests one after the other, each only once the
         previous one succeeded (the order and the stop-at-first-failure of the
-        sequential commit). Meanwhile this thread encodes the next request and settles
-        the answered ones: their entities' sent values become remote and their result
+        sequential commit). Meanwhile this thread encodes the next request (a request
+        that cannot be encoded is never sent, nor any after it) and settles the answered
+        ones: their entities' sent values become remote and their result
         rows are merged. Since no entity spans two requests, settling request by
         request leaves every entity as settling the whole batch at the end would; a
         result row that also describes an entity of a later request (a nested row) is
@@ -725,12 +726,13 @@ class Session(_IdentityMap, _SessionHelpers):
         """
         bodies: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         answers: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
+        stop = threading.Event()
         counts = [len(chunk) for chunk in chunks]
 
         def send() -> None:
             for count in counts:
                 body = bodies.get()
-                if body is None:
+                if body is None or stop.is_set():
                     return
                 try:
                     answers.put((True, self._send_body(body, count, False)))
@@ -748,23 +750,22 @@ class Session(_IdentityMap, _SessionHelpers):
         merge_error: Optional[BaseException] = None
         try:
             for index, chunk in enumerate(chunks):
-                following: Any = None
                 failure: Optional[BaseException] = None
                 if index + 1 < len(chunks):
-                    try:  # while the server works on this request
-                        following = self.encode(chunks[index + 1], entity_attribute_strategy="modified_only")
+                    try:
+                        # Encoded while the server works on this request and queued: the
+                        # worker sends it as soon as (and only if) this one succeeded.
+                        bodies.put(self.encode(chunks[index + 1], entity_attribute_strategy="modified_only"))
                     except Exception as error:
                         failure = error
                 ok, answer = answers.get()
                 if not ok:
                     failure = answer
                 else:
-                    if failure is None:
-                        bodies.put(following)  # None after the last chunk: the worker ends
                     settled.append((chunk, answer))
                     if not replay and merge_error is None:
                         try:
-                            replay = self._settle_chunk(chunk, answer, index, owners)
+                            replay = self._settle_chunk(chunk, answer, index, owners, index + 1 < len(chunks))
                             promoted += 1
                         except Exception as error:
                             # As in the sequential commit, where settling follows the last
@@ -778,7 +779,8 @@ class Session(_IdentityMap, _SessionHelpers):
                             self._settle_replay(settled, promoted)
                     raise failure
         except BaseException:
-            bodies.put(None)  # the worker sends nothing more
+            stop.set()  # the worker sends nothing more
+            bodies.put(None)
             raise
         self.recorded_operations._remove(operations)
         if merge_error is not None:
@@ -786,13 +788,16 @@ class Session(_IdentityMap, _SessionHelpers):
         if replay:
             self._settle_replay(settled, promoted)
 
-    def _settle_chunk(self, chunk: List[Dict[str, Any]], answer: List[Any], index: int, owners: Dict[Any, int]) -> bool:
+    def _settle_chunk(self, chunk: List[Dict[str, Any]], answer: List[Any], index: int, owners: Dict[Any, int], more: bool) -> bool:
         """Promote and merge one answered chunk of a pipelined commit; True when one of its
-        rows also described an entity of a later chunk."""
+        rows also described an entity of a later chunk (only looked for when there are
+        *more* chunks)."""
         merged: Dict[Any, Any] = {}
         with self._thread_lock, self.auto_populating(False), self.operation_recording(False):
             self._promote_sent(chunk)
             self._apply_results(chunk, answer, merged)
+            if not more:
+                return False
             for entity in merged.values():
                 if owners.get((entity.entity_type, entity._key_values()), -1) > index:
                     return True
