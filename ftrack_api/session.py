@@ -486,7 +486,9 @@ class Session(_IdentityMap, _SessionHelpers):
         Unless *reconstructing*, a create operation is recorded and the entity
         is persisted on the next :meth:`commit`.
         """
-        cls = self._entity_class(entity_type)
+        cls = self.types.get(entity_type)
+        if cls is None:
+            cls = self._entity_class(entity_type)  # raises UnrecognisedEntityTypeError
         with self._thread_lock:
             if not reconstructing and cls.__init__ is _ENTITY_INIT and cls._construct is _ENTITY_CONSTRUCT:
                 # What Entity.__init__ + _construct do, keeping what the construction learnt.

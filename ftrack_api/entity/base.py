@@ -70,7 +70,8 @@ def _construct_new(entity: Any, data: Any) -> Tuple[Optional[Tuple[str, ...]], b
     their updates follow the create and are folded into it by the commit.
     """
     session = entity.session
-    by_name = entity._attribute_map()
+    attributes = entity.attributes
+    by_name = attributes._by_name if attributes is not None else {}
     local = entity._local
     plain = True
     context = None  # recording switched off lazily, only for the generic paths
@@ -227,10 +228,20 @@ class Entity(_EntityBase, collections.abc.MutableMapping, metaclass=DynamicEntit
 
     # -- identity helpers -------------------------------------------------
     def _key_values(self) -> Optional[Tuple[str, ...]]:
-        values = []
+        names = self.primary_key_attributes
         local = self._local
         remote = self._remote
-        for name in self.primary_key_attributes or ():
+        if names and len(names) == 1:
+            # One key attribute (nearly every type): the same result without the loop.
+            name = names[0]
+            value = local.get(name, NOT_SET)
+            if value is NOT_SET:
+                value = remote.get(name, NOT_SET)
+                if value is NOT_SET:
+                    return None
+            return (value if value.__class__ is str else str(value),)
+        values = []
+        for name in names or ():
             value = local.get(name, NOT_SET)
             if value is NOT_SET:
                 value = remote.get(name, NOT_SET)
