@@ -73,19 +73,21 @@ class QueryResult(collections.abc.Sequence):
                 return
             self._fetch_page()
 
-    def _fetch_page(self) -> None:
+    def _next_request(self) -> Optional[str]:
+        """The expression of the next page, or None when paging is over."""
         if self._next_offset is None:
-            return
+            return None
         page_size = self._page_size
         if self._limit is not None:
             consumed = self._next_offset - (self._offset or 0)
             remaining = self._limit - consumed
             if remaining <= 0:
                 self._next_offset = None
-                return
+                return None
             page_size = min(page_size, remaining)
-        expression = "{0} offset {1} limit {2}".format(self._expression, self._next_offset, page_size)
-        records, metadata = self._session._query(expression)
+        return "{0} offset {1} limit {2}".format(self._expression, self._next_offset, page_size)
+
+    def _following_offset(self, records: List[Any], metadata: Any) -> Optional[int]:
         next_offset = ((metadata or {}).get("next") or {}).get("offset")
         if next_offset is not None and not records:
             next_offset = None
@@ -98,12 +100,66 @@ class QueryResult(collections.abc.Sequence):
                     self._next_offset, next_offset
                 )
             )
+        return next_offset
+
+    def _add_page(self, records: List[Any], next_offset: Optional[int]) -> None:
         if self._limit is not None and len(self._results) + len(records) >= self._limit:
             records = records[: self._limit - len(self._results)]
             next_offset = None
         # Readers outside the lock only ever see complete, trimmed pages.
         self._results.extend(records)
         self._next_offset = next_offset
+
+    def _fetch_page(self) -> None:
+        expression = self._next_request()
+        if expression is None:
+            return
+        records, metadata = self._session._query(expression)
+        self._add_page(records, self._following_offset(records, metadata))
+
+    def _fetch_rest(self) -> None:
+        """Fetch every remaining page, asking for the next one while this one is merged.
+
+        The pages are requested one after the other, in order, exactly as one by one;
+        only the merge of a page into the session overlaps the server's work on the
+        next. An error leaves the pages before the failed one loaded.
+        """
+        session = self._session
+        call = getattr(session, "_call", None)
+        merge = getattr(session, "_merge_rows", None)
+        expression = self._next_request()
+        if expression is None:
+            return
+        if call is None or merge is None:  # not this library's Session: one by one
+            while expression is not None:
+                self._fetch_page()
+                expression = self._next_request()
+            return
+        fetch = lambda text: call([{"action": "query", "expression": text}], idempotent=True)[0]
+        prefetch: Optional[_Prefetch] = None
+        try:
+            answer = fetch(expression)
+            while True:
+                data = answer.get("data") or []
+                metadata = answer.get("metadata") or {}
+                next_offset = self._following_offset(data, metadata)
+                following = None
+                if next_offset is not None:
+                    current, self._next_offset = self._next_offset, next_offset
+                    following = self._next_request()
+                    self._next_offset = current
+                if following is not None:
+                    if prefetch is None:
+                        prefetch = _Prefetch(fetch)
+                    prefetch.start(following)
+                self._add_page(merge(data), next_offset)
+                if following is None or self._next_offset is None:
+                    return
+                assert prefetch is not None
+                answer = prefetch.result()
+        finally:
+            if prefetch is not None:
+                prefetch.close()
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, slice):
@@ -122,8 +178,8 @@ class QueryResult(collections.abc.Sequence):
         return self._results[index]
 
     def _fetch_all(self) -> None:
-        while self._next_offset is not None:
-            self._fetch_more()
+        with self._fetch_lock:
+            self._fetch_rest()
 
     def __len__(self) -> int:
         self._fetch_all()
@@ -174,3 +230,53 @@ class QueryResult(collections.abc.Sequence):
         if len(records) > 1:
             raise ftrack_api.exception.MultipleResultsFoundError()
         return records[0]
+
+
+class _Prefetch:
+    """One worker thread that runs a page request while the caller merges the last page."""
+
+    def __init__(self, fetch: Any) -> None:
+        self._fetch = fetch
+        self._ready = threading.Condition()
+        self._job: Optional[str] = None
+        self._done = False
+        self._answer: Any = None
+        self._error: Optional[BaseException] = None
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="ftrack-query-prefetch", daemon=True)
+        self._thread.start()
+
+    def start(self, expression: str) -> None:
+        with self._ready:
+            self._job, self._done, self._answer, self._error = expression, False, None, None
+            self._ready.notify_all()
+
+    def result(self) -> Any:
+        with self._ready:
+            while not self._done:
+                self._ready.wait()
+            if self._error is not None:
+                error, self._error = self._error, None
+                raise error
+            return self._answer
+
+    def close(self) -> None:
+        with self._ready:
+            self._closing = True
+            self._ready.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._ready:
+                while self._job is None and not self._closing:
+                    self._ready.wait()
+                if self._closing:
+                    return
+                expression, self._job = self._job, None
+            try:
+                answer, error = self._fetch(expression), None
+            except BaseException as failure:  # handed to the caller by result()
+                answer, error = None, failure
+            with self._ready:
+                self._answer, self._error, self._done = answer, error, True
+                self._ready.notify_all()
