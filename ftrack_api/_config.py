@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import collections.abc
-import getpass
 import os
 from typing import Any, Dict, List, NamedTuple, Optional
 
@@ -84,6 +83,8 @@ def _resolve_api_user(api_user: Optional[str]) -> str:
     if api_user is None:
         api_user = os.environ.get("FTRACK_API_USER")
         if not api_user:
+            import getpass  # only without FTRACK_API_USER (getpass imports termios)
+
             try:
                 api_user = getpass.getuser()
             except Exception:
