@@ -32,6 +32,7 @@ DEFERRED = [
     "dataclasses",
     "pickle",
     "dbm",
+    "getpass",
 ]
 
 PRELUDE = """
