@@ -46,6 +46,9 @@ Row = Tuple[str, str, Dict[str, Any]]  # (type, key, data)
 
 #: Queued new rows handed to the writer thread at a time.
 WRITE_BEHIND_CHUNK = 250
+#: About how long SQLite takes to insert one row with its indexes (a hint for when to
+#: let the writer thread report back, not a limit).
+_SECONDS_PER_ROW = 20e-6
 _BULK_INSERT = ("INSERT OR IGNORE INTO entity (fam, k, type, data) "
                 "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
                 "json_extract(value, '$[2]'), json_extract(value, '$[3]') "
@@ -371,6 +374,7 @@ class _WriteBehind:
         self._job: Optional[str] = None  # JSON of the chunk handed to the thread
         self._job_rows: List[List[Any]] = []
         self._job_before = 0
+        self._report_due = 0.0
         self._cond = threading.Condition()
         self._stopping = False
         self._thread: Optional[threading.Thread] = None
@@ -400,8 +404,11 @@ class _WriteBehind:
             if len(queued) >= WRITE_BEHIND_CHUNK:
                 self._hand_over()
                 _yield_gil()  # let the writer thread start its statement now
-        elif not len(queued) % 16:
-            _yield_gil()  # a finished writer thread waits for the GIL to report back
+        elif self._report_due and time.perf_counter() >= self._report_due:
+            # The chunk should be written by now, and the writer thread waits for the GIL
+            # to say so: let it, once, instead of at the next switch interval.
+            self._report_due = 0.0
+            _yield_gil()
         return True
 
     def forget(self, fam: str, key: str) -> None:
@@ -446,6 +453,7 @@ class _WriteBehind:
         with self._cond:
             self._job, self._job_rows, self._job_before = text, rows, before
             self._cond.notify_all()
+        self._report_due = time.perf_counter() + len(rows) * _SECONDS_PER_ROW
 
     def _wait(self) -> None:
         if self._job is None:
