@@ -135,6 +135,19 @@ def w_import(spec: Spec) -> Dict[str, Any]:
     return {"seconds": _stop(start)}
 
 
+def w_import_use(spec: Spec) -> Dict[str, Any]:
+    """``import ftrack_api`` plus resolving ``ftrack_api.Session``: what a script that goes
+    on to make a session pays for imports (this library loads its modules lazily)."""
+    start = _start()
+    if spec["contender"] == "floor":
+        import requests  # noqa: F401
+    else:
+        import ftrack_api
+
+        ftrack_api.Session
+    return {"seconds": _stop(start)}
+
+
 def w_session(spec: Spec) -> Dict[str, Any]:
     if spec["contender"] == "floor":
         import requests  # noqa: F401
@@ -321,6 +334,7 @@ def w_serve(spec: Spec) -> Dict[str, Any]:
 
 WORKLOADS: Dict[str, Callable[[Spec], Dict[str, Any]]] = {
     "import": w_import,
+    "import_use": w_import_use,
     "session": w_session,
     "startup": w_startup,
     "query": w_query,

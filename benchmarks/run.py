@@ -342,6 +342,8 @@ def _run_workloads(bench: Bench, args: argparse.Namespace) -> None:
     bench.prime()
     if "import" in groups:
         bench.measure("import ftrack_api", "import", "import", everyone)
+        bench.measure("import ftrack_api + ftrack_api.Session", "import_use", "import_use",
+                      everyone)
     if "session" in groups:
         bench.measure("Session() cold schema cache", "session", "session", everyone,
                       warm=False)
