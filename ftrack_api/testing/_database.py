@@ -418,9 +418,10 @@ class _WriteBehind:
     def drain(self) -> None:
         """Return once every queued row is inserted; raise the first error found."""
         self._wait()
-        if self._queued:
+        if self._queued and self._failure is None:
             rows, self._queued = self._queued, []
             self._insert(json.dumps(rows), rows, self._last_rid())
+        self._queued = [] if self._failure is not None else self._queued
         failure, self._failure = self._failure, None
         if failure is not None:
             raise failure
@@ -494,8 +495,12 @@ class _WriteBehind:
                 if self._stopping:
                     return
                 text, rows, before = self._job, self._job_rows, self._job_before
-            assert text is not None
-            self._insert(text, rows, before)
-            with self._cond:
-                self._job, self._job_rows = None, []
-                self._cond.notify_all()
+            try:
+                self._insert(text or "[]", rows, before)
+            except BaseException as error:  # never leave the owner waiting
+                self._failure = error if isinstance(error, Exception) else RuntimeError(
+                    f"The writer thread stopped: {error!r}")
+            finally:
+                with self._cond:
+                    self._job, self._job_rows = None, []
+                    self._cond.notify_all()
