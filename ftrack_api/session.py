@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections.abc
 import datetime
+import gc
 import json
 import logging
 import queue
@@ -136,6 +137,38 @@ class OperationPayload(collections.abc.MutableMapping):
 
     def __len__(self) -> int:
         return len(self._data)
+
+class _PausedCollection(object):
+    """Context manager: the cyclic garbage collector stays off inside.
+
+    Used around the allocation-heavy, cycle-free steps of a commit (compiling the
+    batch, settling the answers), where collections would only traverse objects that
+    are alive anyway. Re-entrant and shared by threads: the collector is switched back
+    on when the last holder leaves, and only if it was on when the first one entered.
+    """
+
+    _lock = threading.Lock()
+    _holders = 0
+    _restore = False
+
+    def __enter__(self) -> None:
+        cls = _PausedCollection
+        with cls._lock:
+            if cls._holders == 0:
+                cls._restore = gc.isenabled()
+                gc.disable()
+            cls._holders += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        cls = _PausedCollection
+        with cls._lock:
+            cls._holders -= 1
+            if cls._holders == 0 and cls._restore:
+                gc.enable()
+
+
+_COLLECTION_PAUSED = _PausedCollection()
+
 
 class _ThreadFlags(threading.local):
     def __init__(self, auto_populate: bool) -> None:
@@ -684,7 +717,7 @@ class Session(_IdentityMap, _SessionHelpers):
             self._commit()
 
     def _commit(self) -> None:
-        with self._thread_lock:
+        with self._thread_lock, _COLLECTION_PAUSED:
             operations = self.recorded_operations._snapshot()
             with self.auto_populating(False):
                 batch = _unit_of_work.compile_batch(operations)
@@ -707,7 +740,7 @@ class Session(_IdentityMap, _SessionHelpers):
                     self._settle_partial(operations, batch[: len(results)], batch[len(results):], results)
                 raise
         self.recorded_operations._remove(operations)
-        with self._thread_lock, self.auto_populating(False), self.operation_recording(False):
+        with self._thread_lock, _COLLECTION_PAUSED, self.auto_populating(False), self.operation_recording(False):
             self._promote_sent(batch)
             self._apply_results(batch, results)
 
@@ -795,7 +828,7 @@ class Session(_IdentityMap, _SessionHelpers):
         rows also described an entity of a later chunk (only looked for when there are
         *more* chunks)."""
         merged: Dict[Any, Any] = {}
-        with self._thread_lock, self.auto_populating(False), self.operation_recording(False):
+        with self._thread_lock, _COLLECTION_PAUSED, self.auto_populating(False), self.operation_recording(False):
             self._promote_sent(chunk)
             self._apply_results(chunk, answer, merged)
             if not more:
@@ -807,7 +840,7 @@ class Session(_IdentityMap, _SessionHelpers):
 
     def _settle_replay(self, settled: List[Tuple[List[Dict[str, Any]], List[Any]]], promoted: int) -> None:
         """Promote the chunks not promoted yet, then merge every result row again in order."""
-        with self._thread_lock, self.auto_populating(False), self.operation_recording(False):
+        with self._thread_lock, _COLLECTION_PAUSED, self.auto_populating(False), self.operation_recording(False):
             for chunk, _answer in settled[promoted:]:
                 self._promote_sent(chunk)
             for chunk, answer in settled:

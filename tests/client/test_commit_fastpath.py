@@ -428,3 +428,29 @@ def test_a_row_describing_an_entity_of_a_later_request_is_merged_in_order(sessio
     assert target._local == {}
     assert target._remote["description"] == "as embedded"
     assert target._remote["name"] == "t002" and "created_at" in target._remote
+
+
+def test_commit_leaves_the_garbage_collector_as_it_found_it(session, refs):
+    import gc
+
+    assert gc.isenabled()
+    session.create("Task", _task_values(refs, 0))
+    session.commit()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        session.create("Task", _task_values(refs, 1))
+        session.commit()
+        assert not gc.isenabled()  # not switched on behind the caller's back
+        _orphan(session)
+        with pytest.raises(ftrack_api.exception.ServerError):
+            session.commit()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    session.rollback()
+    session.max_operations_per_request = 1
+    session.create("Task", _task_values(refs, 2))
+    session.create("Task", _task_values(refs, 3))
+    session.commit()
+    assert gc.isenabled()
