@@ -876,12 +876,25 @@ class Session(_IdentityMap, _SessionHelpers):
                     union = set(known)
                     union.update(names)
                     sent[key] = union
-        for entity in list(self._dirty.values()):
-            names = sent.get((entity.entity_type, entity._key_values()))
-            if names is not None:
-                self._promote_local(entity, names)
+        dirty = self._dirty
+        plain = _codec.PLAIN_TYPES
+        collection = ftrack_api.collection.Collection
+        for entity in list(dirty.values()):
+            local = entity._local
+            if local:
+                names = sent.get((entity.entity_type, entity._key_values()))
+                if names is not None:
+                    if local.keys() <= names:
+                        # Everything local was sent (a create): _promote_local, inline.
+                        for value in local.values():
+                            if value.__class__ not in plain and isinstance(value, collection):
+                                value._detached = False
+                        entity._remote.update(local)
+                        local.clear()
+                    else:
+                        self._promote_local(entity, names)
             if not entity._local:
-                self._dirty.pop(id(entity), None)
+                dirty.pop(id(entity), None)
 
     def _apply_results(self, payloads: List[Dict[str, Any]], results: List[Any], merged: Optional[Dict[Any, Any]] = None) -> None:
         rows = []
