@@ -153,13 +153,21 @@ def test_create_with_callable_and_replaced_defaults(session, refs):
     session.rollback()
 
 
-def test_create_of_immutable_and_primary_key_errors(session):
+def test_create_errors_and_immutable_values(session, refs):
     with pytest.raises(KeyError):
         session.create("Task", {"id": NOT_SET, "name": "no key"})
     assert session.record_operations is True and session.auto_populate is True
     assert len(session.recorded_operations) == 0
     with pytest.raises(ftrack_api.exception.UnrecognisedEntityTypeError):
         session.create("NoSuchType", {})
+    # Immutable attributes (id, object_type_id) may be given at creation, not changed after.
+    task = session.create("Task", {"name": "fixed", "object_type_id": refs["object_type"]["id"]})
+    with pytest.raises(ftrack_api.exception.ImmutableAttributeError):
+        task["object_type_id"] = str(uuid.uuid4())
+    with pytest.raises(ftrack_api.exception.ImmutableAttributeError):
+        task["id"] = str(uuid.uuid4())
+    assert len(session.recorded_operations) == 1
+    session.rollback()
 
 
 def test_create_of_a_known_key_merges_into_the_cached_entity(session, refs):
@@ -348,7 +356,7 @@ def test_a_failed_middle_request_stops_the_commit_and_keeps_the_rest(session, re
     for task in (orphan, middle, last):
         assert task._local and task._remote == {}
         assert ftrack_api.inspection.state(task) is ftrack_api.symbol.CREATED
-    assert session.created == [orphan, middle, last] or set(session.created) == {orphan, middle, last}
+    assert set(session.created) == {orphan, middle, last}
     fresh = new_session()
     assert fresh.get("Task", first[0]["id"]) is not None and fresh.get("Task", middle["id"]) is None
     session.rollback()
