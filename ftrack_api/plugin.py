@@ -12,7 +12,6 @@ skipped like one that fails to import: discovery always continues.
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import logging
 import os
 import re
@@ -82,6 +81,8 @@ def _fit_arguments(
 
     Return ``(args, kwargs, dropped keyword names, dropped positional count)``.
     """
+    import inspect  # only when a plugin is registered (about 6 ms to import)
+
     try:
         signature = inspect.signature(register)
     except (TypeError, ValueError):
