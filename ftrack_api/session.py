@@ -793,14 +793,21 @@ class Session(_IdentityMap, _SessionHelpers):
                         bodies.put(self.encode(chunks[index + 1], entity_attribute_strategy="modified_only"))
                     except Exception as error:
                         failure = error
+                plan = None
+                if not replay and merge_error is None:
+                    try:
+                        with self._thread_lock:  # while the server works on this request
+                            plan = self._promotion_plan(chunk)
+                    except Exception as error:
+                        merge_error = error  # (raised at the end, as below)
                 ok, answer = answers.get()
                 if not ok:
                     failure = answer
                 else:
                     settled.append((chunk, answer))
-                    if not replay and merge_error is None:
+                    if plan is not None:
                         try:
-                            replay = self._settle_chunk(chunk, answer, index, owners, index + 1 < len(chunks))
+                            replay = self._settle_chunk(chunk, plan, answer, index, owners, index + 1 < len(chunks))
                             promoted += 1
                         except Exception as error:
                             # As in the sequential commit, where settling follows the last
@@ -823,13 +830,13 @@ class Session(_IdentityMap, _SessionHelpers):
         if replay:
             self._settle_replay(settled, promoted)
 
-    def _settle_chunk(self, chunk: List[Dict[str, Any]], answer: List[Any], index: int, owners: Dict[Any, int], more: bool) -> bool:
-        """Promote and merge one answered chunk of a pipelined commit; True when one of its
-        rows also described an entity of a later chunk (only looked for when there are
-        *more* chunks)."""
+    def _settle_chunk(self, chunk: List[Dict[str, Any]], plan: List[Tuple[Any, Any]], answer: List[Any], index: int, owners: Dict[Any, int], more: bool) -> bool:
+        """Promote (as *plan* says) and merge one answered chunk of a pipelined commit; True
+        when one of its rows also described an entity of a later chunk (only looked for
+        when there are *more* chunks)."""
         merged: Dict[Any, Any] = {}
         with self._thread_lock, _COLLECTION_PAUSED, self.auto_populating(False), self.operation_recording(False):
-            self._promote_sent(chunk)
+            self._promote_planned(plan)
             self._apply_results(chunk, answer, merged)
             if not more:
                 return False
@@ -863,6 +870,11 @@ class Session(_IdentityMap, _SessionHelpers):
 
     def _promote_sent(self, payloads: List[Dict[str, Any]]) -> None:
         """Make the local values that were just persisted the entities' remote values."""
+        self._promote_planned(self._promotion_plan(payloads))
+
+    def _promotion_plan(self, payloads: List[Dict[str, Any]]) -> List[Tuple[Any, Any]]:
+        """``(entity, sent names or None)`` for every dirty entity: what :meth:`_promote_sent`
+        acts on, worked out before the answer arrives in a pipelined commit."""
         sent: Dict[Tuple[str, Tuple[str, ...]], Any] = {}
         for payload in payloads:
             action = payload["action"]
@@ -876,24 +888,29 @@ class Session(_IdentityMap, _SessionHelpers):
                     union = set(known)
                     union.update(names)
                     sent[key] = union
+        get = sent.get
+        return [
+            (entity, get((entity.entity_type, entity._key_values())) if entity._local else None)
+            for entity in list(self._dirty.values())
+        ]
+
+    def _promote_planned(self, plan: List[Tuple[Any, Any]]) -> None:
         dirty = self._dirty
         plain = _codec.PLAIN_TYPES
         collection = ftrack_api.collection.Collection
-        for entity in list(dirty.values()):
+        for entity, names in plan:
             local = entity._local
-            if local:
-                names = sent.get((entity.entity_type, entity._key_values()))
-                if names is not None:
-                    if local.keys() <= names:
-                        # Everything local was sent (a create): _promote_local, inline.
-                        for value in local.values():
-                            if value.__class__ not in plain and isinstance(value, collection):
-                                value._detached = False
-                        entity._remote.update(local)
-                        local.clear()
-                    else:
-                        self._promote_local(entity, names)
-            if not entity._local:
+            if local and names is not None:
+                if local.keys() <= names:
+                    # Everything local was sent (a create): _promote_local, inline.
+                    for value in local.values():
+                        if value.__class__ not in plain and isinstance(value, collection):
+                            value._detached = False
+                    entity._remote.update(local)
+                    local.clear()
+                else:
+                    self._promote_local(entity, names)
+            if not local:
                 dirty.pop(id(entity), None)
 
     def _apply_results(self, payloads: List[Dict[str, Any]], results: List[Any], merged: Optional[Dict[Any, Any]] = None) -> None:
