@@ -281,13 +281,8 @@ class Backend:
                 self._keys.update(self._pending_keys)
                 if self.api_user in self._pending_keys:  # LocalServer.api_key follows a reset
                     self.api_key = self._pending_keys[self.api_user]
-            except BaseException as error:
-                # New rows are written behind: a duplicate among them is an earlier
-                # operation's error than the one raised now.
-                earlier = self.db.earlier_failure() if isinstance(error, Exception) else None
+            except BaseException:
                 self.db.rollback()
-                if earlier is not None and earlier is not error:
-                    raise earlier from None
                 raise
             finally:
                 self._pending_keys.clear()

@@ -3,22 +3,13 @@
 Rows are ``(rid, fam, k, type, data)``: ``fam`` is the storage family (root type),
 ``k`` the primary key text, ``type`` the concrete schema id and ``data`` a JSON object
 with the stored scalar attributes.
-
-Inside a batch, new rows are written behind: :meth:`Database.insert_new` queues them and
-a writer thread inserts them in chunks with one ``INSERT ... SELECT FROM json_each``
-statement, which runs without the GIL while the batch's next operations are validated.
-Any other use of the connection (:attr:`Database.conn`) first waits for the queue to be
-written, so every read and write sees the rows in the order they were made.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-import time
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
-
-from ._errors import DuplicateEntryError
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS entity (
@@ -44,16 +35,6 @@ _INDEXED_FKS = ("parent_id", "project_id", "asset_id", "context_id", "entity_id"
 
 Row = Tuple[str, str, Dict[str, Any]]  # (type, key, data)
 
-#: Queued new rows handed to the writer thread at a time.
-WRITE_BEHIND_CHUNK = 250
-#: About how long SQLite takes to insert one row with its indexes (a hint for when to
-#: let the writer thread report back, not a limit).
-_SECONDS_PER_ROW = 20e-6
-_BULK_INSERT = ("INSERT OR IGNORE INTO entity (fam, k, type, data) "
-                "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
-                "json_extract(value, '$[2]'), json_extract(value, '$[3]') "
-                "FROM json_each(?) ORDER BY key")
-
 
 class Database:
     def __init__(self, path: str) -> None:
@@ -67,53 +48,39 @@ class Database:
         #: values derived from existing rows stay valid while it is unchanged.
         self.row_writes = 0
         self._checkpointer: Optional[_Checkpointer] = None
-        self._behind: Optional[_WriteBehind] = None
         try:
-            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            conn = self._conn
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             if path != ":memory:":
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.executescript(_DDL)
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.execute("PRAGMA busy_timeout=30000")
+            self.conn.executescript(_DDL)
             if path != ":memory:":
                 # Copying the write-ahead log back into the database file (and its fsync)
                 # happens on a background thread, not inside the request that commits.
-                conn.execute("PRAGMA wal_autocheckpoint=0")
+                self.conn.execute("PRAGMA wal_autocheckpoint=0")
                 self._checkpointer = _Checkpointer(path)
         except sqlite3.Error as error:
             raise ValueError(f"Cannot open the database {path!r}: {error}.") from None
-        conn = self._conn
         for fk in _INDEXED_FKS:
             # Partial: rows without the key (most rows, for most keys) add no index entry,
             # which makes inserts cheaper. ``= value`` and ``IN (...)`` terms imply
             # ``IS NOT NULL``, so every lookup by a key value still uses the index.
-            conn.execute(f"DROP INDEX IF EXISTS entity_fk_{fk}")  # older full indexes
-            conn.execute(
+            self.conn.execute(f"DROP INDEX IF EXISTS entity_fk_{fk}")  # older full indexes
+            self.conn.execute(
                 f"CREATE INDEX IF NOT EXISTS entity_pfk_{fk} ON entity "
                 f"(fam, json_extract(data, '$.{fk}')) "
                 f"WHERE json_extract(data, '$.{fk}') IS NOT NULL"
             )
 
-    @property
-    def conn(self) -> sqlite3.Connection:
-        """The connection, once every queued new row is in the database."""
-        behind = self._behind
-        if behind is not None and behind.active:
-            behind.drain()
-        return self._conn
-
     def close(self) -> None:
-        if self._behind is not None:
-            self._behind.stop()
-            self._behind = None
         if self._checkpointer is not None:
             self._checkpointer.stop()
             try:
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error:  # pragma: no cover - closing anyway
                 pass
-        self._conn.close()
+        self.conn.close()
 
     # -- paging ------------------------------------------------------------------------
     def _data_stamp(self) -> Tuple[int, int]:
@@ -141,40 +108,16 @@ class Database:
     # -- transactions --------------------------------------------------------------------
     def begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
-        if self._behind is None:
-            self._behind = _WriteBehind(self._conn)
-        self._behind.start_batch()
 
     def commit(self) -> None:
-        behind = self._behind
-        if behind is not None:
-            behind.drain()
-            behind.end_batch()
-        self._conn.execute("COMMIT")
+        self.conn.execute("COMMIT")
         if self._checkpointer is not None:
             self._checkpointer.wake()
 
     def rollback(self) -> None:
         self.row_writes += 1
-        if self._behind is not None:
-            self._behind.discard()
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
-
-    def earlier_failure(self) -> Optional[Exception]:
-        """The error of a queued row (a duplicate key) found once the queue is written.
-
-        Queued rows come from operations before the current one, so when an operation
-        fails, an error among them is the batch's first error.
-        """
-        behind = self._behind
-        if behind is None or not behind.active:
-            return None
-        try:
-            behind.drain()
-        except DuplicateEntryError as error:
-            return error
-        return None
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     # -- rows ------------------------------------------------------------------------------
     def get(self, fam: str, key: str) -> Optional[Row]:
@@ -234,14 +177,8 @@ class Database:
     def insert_new(self, fam: str, key: str, type_id: str, data: Dict[str, Any]) -> bool:
         """Insert a row unless ``(fam, key)`` exists; return whether it was inserted.
 
-        Inside a batch the row is queued (see the module docstring): a key already queued
-        in this batch answers False at once; a key already in the database raises
-        :class:`DuplicateEntryError` when the queue is written, at the latest on commit.
-        Outside a batch, one statement: the unique key index answers.
+        One statement instead of a look-up and an insert: the unique key index answers.
         """
-        behind = self._behind
-        if behind is not None and behind.batch:
-            return behind.queue(fam, key, type_id, data)
         try:
             self.conn.execute("INSERT INTO entity (fam, k, type, data) VALUES (?, ?, ?, ?)",
                               (fam, key, type_id, json.dumps(data)))
@@ -253,8 +190,6 @@ class Database:
 
     def replace(self, fam: str, key: str, data: Dict[str, Any], new_key: Optional[str] = None) -> None:
         self.row_writes += 1
-        if new_key and new_key != key and self._behind is not None:
-            self._behind.forget(fam, key)
         self.conn.execute("UPDATE entity SET data = ?, k = ? WHERE fam = ? AND k = ?",
                           (json.dumps(data), new_key or key, fam, key))
 
@@ -264,8 +199,6 @@ class Database:
 
     def delete(self, fam: str, key: str) -> None:
         self.row_writes += 1
-        if self._behind is not None:
-            self._behind.forget(fam, key)
         self.conn.execute("DELETE FROM entity WHERE fam = ? AND k = ?", (fam, key))
 
     def count(self) -> int:
@@ -351,156 +284,3 @@ class _Checkpointer:
                 self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             except sqlite3.Error:  # pragma: no cover - e.g. the file went away; retry later
                 pass
-
-
-def _yield_gil() -> None:
-    """Let a thread that waits for the GIL run now, not at the next switch interval."""
-    time.sleep(0)
-
-
-class _WriteBehind:
-    """Queues a batch's new rows and inserts them in chunks on a writer thread.
-
-    Only one chunk is in flight at a time and the owner never uses the connection while
-    one is (:meth:`drain` first), so the connection is never used by two threads at once.
-    """
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-        self.batch = False
-        self._queued: List[List[Any]] = []
-        self._keys: Set[Tuple[str, str]] = set()
-        self._failure: Optional[Exception] = None
-        self._job: Optional[str] = None  # JSON of the chunk handed to the thread
-        self._job_rows: List[List[Any]] = []
-        self._job_before = 0
-        self._report_due = 0.0
-        self._cond = threading.Condition()
-        self._stopping = False
-        self._thread: Optional[threading.Thread] = None
-
-    @property
-    def active(self) -> bool:
-        return bool(self._queued) or self._job is not None or self._failure is not None
-
-    # -- the owner's side --------------------------------------------------------------
-    def start_batch(self) -> None:
-        self.discard()
-        self.batch = True
-
-    def end_batch(self) -> None:
-        self.batch = False
-        self._keys.clear()
-
-    def queue(self, fam: str, key: str, type_id: str, data: Dict[str, Any]) -> bool:
-        ident = (fam, key)
-        if ident in self._keys:
-            return False
-        self._keys.add(ident)
-        # A copy: the caller may keep changing its dict after the row is made.
-        queued = self._queued
-        queued.append([fam, key, type_id, dict(data)])
-        if self._job is None:
-            if len(queued) >= WRITE_BEHIND_CHUNK:
-                self._hand_over()
-                _yield_gil()  # let the writer thread start its statement now
-        elif self._report_due and time.perf_counter() >= self._report_due:
-            # The chunk should be written by now, and the writer thread waits for the GIL
-            # to say so: let it, once, instead of at the next switch interval.
-            self._report_due = 0.0
-            _yield_gil()
-        return True
-
-    def forget(self, fam: str, key: str) -> None:
-        """``(fam, key)`` was deleted or renamed: a later create of it is not a duplicate."""
-        self._keys.discard((fam, key))
-
-    def drain(self) -> None:
-        """Return once every queued row is inserted; raise the first error found."""
-        self._wait()
-        if self._queued and self._failure is None:
-            rows, self._queued = self._queued, []
-            self._insert(json.dumps(rows), rows, self._last_rid())
-        self._queued = [] if self._failure is not None else self._queued
-        failure, self._failure = self._failure, None
-        if failure is not None:
-            raise failure
-
-    def discard(self) -> None:
-        """Forget the batch (it is being rolled back)."""
-        self._wait()
-        self._queued = []
-        self._keys.clear()
-        self._failure = None
-        self.batch = False
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-
-    def _hand_over(self) -> None:
-        if self._failure is not None:
-            return  # the batch fails anyway; the owner's next drain reports it
-        rows, self._queued = self._queued, []
-        text = json.dumps(rows)
-        before = self._last_rid()  # no chunk is in flight: the connection is free
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="ftrack-local-writer",
-                                            daemon=True)
-            self._thread.start()
-        with self._cond:
-            self._job, self._job_rows, self._job_before = text, rows, before
-            self._cond.notify_all()
-        self._report_due = time.perf_counter() + len(rows) * _SECONDS_PER_ROW
-
-    def _wait(self) -> None:
-        if self._job is None:
-            return
-        with self._cond:
-            while self._job is not None:
-                self._cond.wait()
-
-    # -- both sides ----------------------------------------------------------------------
-    def _last_rid(self) -> int:
-        return self._conn.execute("SELECT max(rid) FROM entity").fetchone()[0] or 0
-
-    def _insert(self, text: str, rows: List[List[Any]], before: int) -> None:
-        """Insert a chunk; rows with a rid above ``before`` are the chunk's own."""
-        try:
-            inserted = self._conn.execute(_BULK_INSERT, (text,)).rowcount
-            if inserted != len(rows):
-                self._failure = self._duplicate(rows, before)
-        except sqlite3.Error as error:
-            self._failure = error
-
-    def _duplicate(self, rows: List[List[Any]], before: int) -> Exception:
-        for fam, key, type_id, _data in rows:
-            found = self._conn.execute(
-                "SELECT 1 FROM entity WHERE fam = ? AND k = ? AND rid <= ?",
-                (fam, key, before)).fetchone()
-            if found is not None:
-                return DuplicateEntryError(
-                    f"Duplicate entry: {type_id} with key {key!r} already exists.")
-        return DuplicateEntryError("Duplicate entry: a created key already exists.")
-
-    # -- the writer thread -----------------------------------------------------------------
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while self._job is None and not self._stopping:
-                    self._cond.wait()
-                if self._stopping:
-                    return
-                text, rows, before = self._job, self._job_rows, self._job_before
-            try:
-                self._insert(text or "[]", rows, before)
-            except BaseException as error:  # never leave the owner waiting
-                self._failure = error if isinstance(error, Exception) else RuntimeError(
-                    f"The writer thread stopped: {error!r}")
-            finally:
-                with self._cond:
-                    self._job, self._job_rows = None, []
-                    self._cond.notify_all()

@@ -1,9 +1,9 @@
-"""New rows are written behind (queued, then inserted in chunks by a writer thread).
+"""Large create batches (several hundred rows) on a file database.
 
-Every observable behaviour must be the one of row-by-row inserts: the order of rows,
-reads inside the batch, duplicate keys (also against rows stored earlier, and also when a
-later operation of the batch fails too), rollback of the whole batch, and durability of a
-file database once the server stops (the log is checkpointed in the background).
+The order of rows, reads inside the batch, duplicate keys (also against rows stored
+earlier, and also when a later operation of the batch fails too), rollback of the whole
+batch, and durability of the file once the server stops (the write-ahead log is
+checkpointed on a background thread and truncated on close).
 """
 from __future__ import annotations
 
@@ -15,17 +15,15 @@ from typing import Any, Dict, List
 import pytest
 
 from ftrack_api.testing import LocalServer
-from ftrack_api.testing._database import WRITE_BEHIND_CHUNK
-
 from .conftest import Api
 
-# Enough rows for several chunks to be handed to the writer thread in one batch.
-MANY = WRITE_BEHIND_CHUNK * 3 + 17
+CHUNK = 250
+MANY = CHUNK * 3 + 17
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: Any) -> Any:
-    path = str(tmp_path_factory.mktemp("behind") / "behind.sqlite")
+    path = str(tmp_path_factory.mktemp("large") / "large.sqlite")
     with LocalServer(database=path) as srv:
         api = Api(srv)
         yield {"api": api, "path": path, "project": api.project()}
@@ -59,7 +57,7 @@ def test_reads_inside_the_batch_see_the_rows_created_before_them(world: Dict[str
     operations.append({"action": "query",
                        "expression": f'select id from Shot where parent_id is "{project["id"]}"'
                                      ' and name like "seen_%"'})
-    # A child of a row that is still queued: its project is looked up from the parent.
+    # A child of a row created earlier in the batch: its project comes from the parent.
     parent_key = operations[MANY - 1]["entity_key"][0]
     operations.append(_create("Task", name="child", parent_id=parent_key))
     results = api.ok(operations)
@@ -71,7 +69,7 @@ def test_a_key_stored_earlier_fails_the_whole_large_batch(world: Dict[str, Any])
     api, project = world["api"], world["project"]
     existing = api.ok([_create("Shot", name="stored_once", parent_id=project["id"])])[0]["data"]
     operations = _shots(project, MANY, "dup_")
-    operations.insert(WRITE_BEHIND_CHUNK + 5,
+    operations.insert(CHUNK + 5,
                       _create("Shot", id=existing["id"], name="again", parent_id=project["id"]))
     body = api.call(operations)
     assert body["exception"] == "DuplicateEntryError"
@@ -129,7 +127,7 @@ def test_a_failed_large_batch_leaves_the_server_usable(world: Dict[str, Any]) ->
 def test_values_round_trip_through_the_bulk_insert(world: Dict[str, Any]) -> None:
     api, project = world["api"], world["project"]
     description = 'quotes " and \\ backslash, é, 😀, new\nline'
-    operations = _shots(project, WRITE_BEHIND_CHUNK + 1, "value_")
+    operations = _shots(project, CHUNK + 1, "value_")
     operations[-1]["entity_data"]["description"] = description
     key = operations[-1]["entity_key"][0]
     api.ok(operations)
