@@ -189,18 +189,3 @@ def split_batch(payloads: List[Dict[str, Any]], size: int = MAX_OPERATIONS_PER_R
     if size <= 0:
         raise ValueError("size must be positive.")
     return [payloads[start:start + size] for start in range(0, len(payloads), size)]
-
-
-def chunk_owners(chunks: List[List[Dict[str, Any]]]) -> Any:
-    """Return ``{(entity_type, key values): chunk index}`` when no entity has payloads in
-    two different chunks, else None.
-
-    Chunks with disjoint entities can be settled one by one as their answers arrive.
-    """
-    owners: Dict[Tuple[str, Tuple[str, ...]], int] = {}
-    setdefault = owners.setdefault
-    for index, chunk in enumerate(chunks):
-        for payload in chunk:
-            if setdefault((payload["entity_type"], tuple(payload["entity_key"])), index) != index:
-                return None
-    return owners

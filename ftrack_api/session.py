@@ -15,7 +15,6 @@ import datetime
 import gc
 import json
 import logging
-import queue
 import re
 import threading
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -726,11 +725,6 @@ class Session(_IdentityMap, _SessionHelpers):
             return
         results: List[Any] = []
         chunks = _unit_of_work.split_batch(batch, self.max_operations_per_request)
-        if len(chunks) > 1:
-            owners = _unit_of_work.chunk_owners(chunks)
-            if owners is not None:
-                self._commit_pipelined(operations, chunks, owners)
-                return
         for index, chunk in enumerate(chunks):
             try:
                 results.extend(self._call(chunk, idempotent=False))
@@ -744,137 +738,13 @@ class Session(_IdentityMap, _SessionHelpers):
             self._promote_sent(batch)
             self._apply_results(batch, results)
 
-    def _commit_pipelined(self, operations: List[Any], chunks: List[List[Dict[str, Any]]], owners: Dict[Any, int]) -> None:
-        """:meth:`_commit` of several requests whose entities are disjoint, overlapped.
-
-        A worker thread sends the requests one after the other, each only once the
-        previous one succeeded (the order and the stop-at-first-failure of the
-        sequential commit). Meanwhile this thread encodes the next request (a request
-        that cannot be encoded is never sent, nor any after it) and settles the answered
-        ones: their entities' sent values become remote and their result
-        rows are merged. Since no entity spans two requests, settling request by
-        request leaves every entity as settling the whole batch at the end would; a
-        result row that also describes an entity of a later request (a nested row) is
-        merged again after that entity's values are promoted, as the sequential order
-        does. On a failure the operations of the persisted requests are forgotten and
-        the others kept, as :meth:`_settle_partial` does.
-        """
-        bodies: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
-        answers: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
-        stop = threading.Event()
-        counts = [len(chunk) for chunk in chunks]
-
-        def send() -> None:
-            for count in counts:
-                body = bodies.get()
-                if body is None or stop.is_set():
-                    return
-                try:
-                    answers.put((True, self._send_body(body, count, False)))
-                except BaseException as error:  # handed to the committing thread
-                    answers.put((False, error))
-                    return
-
-        # Encoding the first request may fail like in the sequential commit: nothing sent.
-        bodies.put(self.encode(chunks[0], entity_attribute_strategy="modified_only"))
-        worker = threading.Thread(target=send, name="ftrack-api-commit", daemon=True)
-        worker.start()
-        settled: List[Tuple[List[Dict[str, Any]], List[Any]]] = []
-        promoted = 0  # chunks whose sent values are promoted and rows merged
-        replay = False  # a row merged early described an entity of a later chunk
-        merge_error: Optional[BaseException] = None
-        try:
-            for index, chunk in enumerate(chunks):
-                failure: Optional[BaseException] = None
-                if index + 1 < len(chunks):
-                    try:
-                        # Encoded while the server works on this request and queued: the
-                        # worker sends it as soon as (and only if) this one succeeded.
-                        bodies.put(self.encode(chunks[index + 1], entity_attribute_strategy="modified_only"))
-                    except Exception as error:
-                        failure = error
-                plan = None
-                if not replay and merge_error is None:
-                    try:
-                        with self._thread_lock:  # while the server works on this request
-                            plan = self._promotion_plan(chunk)
-                    except Exception as error:
-                        merge_error = error  # (raised at the end, as below)
-                ok, answer = answers.get()
-                if not ok:
-                    failure = answer
-                else:
-                    settled.append((chunk, answer))
-                    if plan is not None:
-                        try:
-                            replay = self._settle_chunk(chunk, plan, answer, index, owners, index + 1 < len(chunks))
-                            promoted += 1
-                        except Exception as error:
-                            # As in the sequential commit, where settling follows the last
-                            # request: the requests go on and the error is raised at the end.
-                            merge_error = error
-                if failure is not None:
-                    if settled:
-                        # Earlier requests were persisted: forget their operations.
-                        self._forget_persisted(operations, settled)
-                        if replay and merge_error is None:
-                            self._settle_replay(settled, promoted)
-                    raise failure
-        except BaseException:
-            stop.set()  # the worker sends nothing more
-            bodies.put(None)
-            raise
-        self.recorded_operations._remove(operations)
-        if merge_error is not None:
-            raise merge_error
-        if replay:
-            self._settle_replay(settled, promoted)
-
-    def _settle_chunk(self, chunk: List[Dict[str, Any]], plan: List[Tuple[Any, Any]], answer: List[Any], index: int, owners: Dict[Any, int], more: bool) -> bool:
-        """Promote (as *plan* says) and merge one answered chunk of a pipelined commit; True
-        when one of its rows also described an entity of a later chunk (only looked for
-        when there are *more* chunks)."""
-        merged: Dict[Any, Any] = {}
-        with self._thread_lock, _COLLECTION_PAUSED, self.auto_populating(False), self.operation_recording(False):
-            self._promote_planned(plan)
-            self._apply_results(chunk, answer, merged)
-            if not more:
-                return False
-            for entity in merged.values():
-                if owners.get((entity.entity_type, entity._key_values()), -1) > index:
-                    return True
-        return False
-
-    def _settle_replay(self, settled: List[Tuple[List[Dict[str, Any]], List[Any]]], promoted: int) -> None:
-        """Promote the chunks not promoted yet, then merge every result row again in order."""
-        with self._thread_lock, _COLLECTION_PAUSED, self.auto_populating(False), self.operation_recording(False):
-            for chunk, _answer in settled[promoted:]:
-                self._promote_sent(chunk)
-            for chunk, answer in settled:
-                self._apply_results(chunk, answer)
-
-    def _forget_persisted(self, operations: List[Any], settled: List[Tuple[List[Dict[str, Any]], List[Any]]]) -> None:
-        """After a failed request of a pipelined commit: drop the operations of the entities
-        of the persisted requests (they have no payload in any other request)."""
-        done = {
-            (payload["entity_type"], tuple(payload["entity_key"]))
-            for chunk, _answer in settled
-            for payload in chunk
-        }
-        persisted = [
-            operation
-            for operation in operations
-            if (operation.entity_type, tuple(str(v) for v in operation.entity_key.values())) in done
-        ]
-        self.recorded_operations._remove(persisted)
-
     def _promote_sent(self, payloads: List[Dict[str, Any]]) -> None:
         """Make the local values that were just persisted the entities' remote values."""
         self._promote_planned(self._promotion_plan(payloads))
 
     def _promotion_plan(self, payloads: List[Dict[str, Any]]) -> List[Tuple[Any, Any]]:
         """``(entity, sent names or None)`` for every dirty entity: what :meth:`_promote_sent`
-        acts on, worked out before the answer arrives in a pipelined commit."""
+        acts on (the names are None for entities with nothing local or nothing sent)."""
         sent: Dict[Tuple[str, Tuple[str, ...]], Any] = {}
         for payload in payloads:
             action = payload["action"]
