@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import operator
 import threading
 from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Mapping, Tuple
@@ -101,8 +102,14 @@ class Operations(object):
     def _remove(self, operations: List["Operation"]) -> None:
         """Remove exactly the given operation objects (used after a commit)."""
         with self._lock:
-            ids = set(map(id, operations))
-            self._stack = [op for op in self._stack if id(op) not in ids]
+            count = len(operations)
+            stack = self._stack
+            if len(stack) >= count and all(map(operator.is_, stack, operations)):
+                # The usual case: the oldest operations (a commit's snapshot).
+                del stack[:count]
+            else:
+                ids = set(map(id, operations))
+                self._stack = [op for op in self._stack if id(op) not in ids]
             self._reindex()
 
     def __len__(self) -> int:

@@ -462,3 +462,23 @@ def test_commit_leaves_the_garbage_collector_as_it_found_it(session, refs):
     session.create("Task", _task_values(refs, 3))
     session.commit()
     assert gc.isenabled()
+
+
+def test_removing_committed_operations_keeps_the_others_and_their_states():
+    operations = ftrack_api.operation.Operations()
+    created = [ftrack_api.operation.CreateEntityOperation(
+        "Task", ftrack_api.operation._ordered_key(["id"], [str(i)]), {"id": str(i)}) for i in range(4)]
+    for operation in created:
+        operations.push(operation)
+    snapshot = operations._snapshot()[:2]
+    later = ftrack_api.operation.DeleteEntityOperation("Task", ftrack_api.operation._ordered_key(["id"], ["2"]))
+    operations.push(later)
+    operations._remove(snapshot)  # the oldest ones: removed from the front
+    assert list(operations) == created[2:] + [later]
+    assert operations._state_of("Task", ("0",)) is NOT_SET
+    assert operations._state_of("Task", ("2",)) is ftrack_api.symbol.DELETED
+    operations._remove([created[3], later])  # not a prefix: removed wherever they are
+    assert list(operations) == [created[2]]
+    assert operations._state_of("Task", ("2",)) is ftrack_api.symbol.CREATED
+    operations._remove([created[0]])  # no longer recorded: nothing happens
+    assert list(operations) == [created[2]]
