@@ -54,6 +54,20 @@ CREDENTIAL_EXCEPTIONS = frozenset(
 )
 
 
+def _read_whole_body(response: Any) -> None:
+    """Load the body of a streamed *response* in one read.
+
+    ``Response.content`` reads a body in 10 KiB pieces; an API answer is often several
+    hundred KiB (a page of entities, the results of a create batch), and reading it
+    whole saves about a millisecond per 400 KiB. ``iter_content`` keeps requests' own
+    translation of read errors (``ChunkedEncodingError``, ``ConnectionError``), and the
+    connection goes back to the pool once the body is read.
+    """
+    if getattr(response, "_content", None) is False:
+        response._content = b"".join(response.iter_content(None)) or b""
+        response._content_consumed = True
+
+
 class RetryPolicy(NamedTuple):
     """How idempotent requests are retried: *retries* extra attempts, exponential *backoff*."""
 
@@ -216,7 +230,9 @@ class HttpTransport(object):
             if session is None:
                 raise ftrack_api.exception.ConnectionClosedError()
             try:
-                response = session.post(self.url, data=body.encode("ascii"), timeout=self.timeout())
+                response = session.post(self.url, data=body.encode("ascii"), timeout=self.timeout(),
+                                        stream=True)
+                _read_whole_body(response)
             except (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
                     requests.exceptions.InvalidURL) as error:
                 # Same requests class (scripts may catch it), clearer words.
