@@ -35,6 +35,9 @@ _INDEXED_FKS = ("parent_id", "project_id", "asset_id", "context_id", "entity_id"
 
 Row = Tuple[str, str, Dict[str, Any]]  # (type, key, data)
 
+#: Rows written (inserted, updated or deleted) between two background checkpoints.
+CHECKPOINT_AFTER_ROWS = 1000
+
 
 class Database:
     def __init__(self, path: str) -> None:
@@ -111,8 +114,14 @@ class Database:
 
     def commit(self) -> None:
         self.conn.execute("COMMIT")
-        if self._checkpointer is not None:
-            self._checkpointer.wake()
+        checkpointer = self._checkpointer
+        if checkpointer is not None:
+            # Like SQLite's own automatic checkpoint, only once enough has been written
+            # (a read-only batch, every query page, writes nothing).
+            written = self.conn.total_changes
+            if written - checkpointer.written_at >= CHECKPOINT_AFTER_ROWS:
+                checkpointer.written_at = written
+                checkpointer.wake()
 
     def rollback(self) -> None:
         self.row_writes += 1
@@ -261,6 +270,8 @@ class _Checkpointer:
         self._conn.execute("PRAGMA busy_timeout=30000")
         self._wanted = threading.Event()
         self._stopping = False
+        #: ``total_changes`` of the writing connection when a checkpoint was last asked for.
+        self.written_at = 0
         self._thread = threading.Thread(target=self._run, name="ftrack-local-checkpoint",
                                         daemon=True)
         self._thread.start()
