@@ -88,7 +88,14 @@ class QueryResult(collections.abc.Sequence):
         return "{0} offset {1} limit {2}".format(self._expression, self._next_offset, page_size)
 
     def _following_offset(self, records: List[Any], metadata: Any) -> Optional[int]:
-        next_offset = ((metadata or {}).get("next") or {}).get("offset")
+        following = (metadata.get("next") if isinstance(metadata, dict) else None) or {}
+        if not isinstance(following, dict):
+            raise ftrack_api.exception.ServerError(
+                "Server answered offset {0} with a next page of an unexpected form: {1!r}.".format(
+                    self._next_offset, following
+                )
+            )
+        next_offset = following.get("offset")
         if next_offset is not None and not records:
             next_offset = None
         if next_offset is not None and (
@@ -140,8 +147,7 @@ class QueryResult(collections.abc.Sequence):
         try:
             answer = fetch(expression)
             while True:
-                data = answer.get("data") or []
-                metadata = answer.get("metadata") or {}
+                data, metadata = _page_parts(answer, expression)
                 next_offset = self._following_offset(data, metadata)
                 following = None
                 if next_offset is not None:
@@ -156,6 +162,7 @@ class QueryResult(collections.abc.Sequence):
                 if following is None or self._next_offset is None:
                     return
                 assert prefetch is not None
+                expression = following
                 answer = prefetch.result()
         finally:
             if prefetch is not None:
@@ -230,6 +237,24 @@ class QueryResult(collections.abc.Sequence):
         if len(records) > 1:
             raise ftrack_api.exception.MultipleResultsFoundError()
         return records[0]
+
+
+def _page_parts(answer: Any, expression: str) -> Any:
+    """The ``(data, metadata)`` of a query *answer*, or a ServerError if it has another shape."""
+    if isinstance(answer, dict):
+        data = answer.get("data")
+        metadata = answer.get("metadata")
+        if data is None:
+            data = []
+        if metadata is None:
+            metadata = {}
+        if isinstance(data, list) and isinstance(metadata, dict):
+            return data, metadata
+    raise ftrack_api.exception.ServerError(
+        "Server answered the query {0!r} with an unexpected JSON document: {1}".format(
+            expression, repr(answer)[:300]
+        )
+    )
 
 
 class _Prefetch:
