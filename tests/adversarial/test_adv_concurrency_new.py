@@ -21,7 +21,6 @@ import ftrack_api.exception
 from ftrack_api.testing import LocalServer
 
 from .conftest import unique
-from .test_adv_recovery import Forwarder
 
 PREFETCH = "ftrack-query-prefetch"
 CHECKPOINT = "ftrack-local-checkpoint"
@@ -45,7 +44,7 @@ def make_shots(session: Any, count: int) -> Any:
     schema = session.query("ProjectSchema").first()
     project = session.create("Project", {"name": unique("conc"), "full_name": "c", "project_schema": schema})
     sequence = session.create("Sequence", {"name": "sq", "parent": project})
-    names = ["sh{0:04d}".format(index) for index in range(count)]
+    names = ["sh{0:05d}".format(index) for index in range(count)]
     for name in names:
         session.create("Shot", {"name": name, "parent": sequence})
     session.commit()
@@ -243,21 +242,6 @@ def test_empty_result_starts_no_prefetch_thread(session):
     assert set(threads_named(PREFETCH)) - before == set()
 
 
-class BadPage(Forwarder):
-    """Forward to the real server, except the page at *offset* gets *document*."""
-
-    def __init__(self, server: Any, offset: int, document: str) -> None:
-        super().__init__(server)
-        self.marker = "offset {0} limit".format(offset).encode()
-        self.document = document
-        self.broken = True
-
-    def __call__(self, body: bytes, count: int) -> Any:
-        if self.broken and self.marker in body:
-            return 200, "application/json", self.document.encode()
-        return super().__call__(body, count)
-
-
 @pytest.mark.parametrize(
     "document",
     ["[5]", '["text"]', "[null]", "[[]]", '[{"action": "query", "data": 5}]',
@@ -269,24 +253,206 @@ class BadPage(Forwarder):
      '[{"action": "query", "data": [{"__entity_type__": "NoSuchType", "id": "x"}]}]',
      "{}", "[]", '"x"', "null"],
 )
-def test_a_page_of_the_wrong_shape_mid_way_is_a_server_error(local_server, stub_server, tmp_path, document):
-    session = local_server.session(schema_cache_path=str(tmp_path))
+def test_a_page_of_the_wrong_shape_mid_way_is_a_server_error(encoding_proxy, document):
+    session, proxy = encoding_proxy
     sequence, names = make_shots(session, 8)
-    session.close()
-    forwarder = BadPage(local_server, 4, document)
-    stub = stub_server(forwarder)
-    proxied = ftrack_api.Session(server_url=stub.url, api_key=local_server.api_key,
+    proxy.override = lambda body: document.encode() if b"offset 4 limit" in body else None
+    before = set(threads_named(PREFETCH))
+    result = session.query(shots_query(sequence), page_size=2)
+    expected = (ftrack_api.exception.UnrecognisedEntityTypeError if "NoSuchType" in document
+                else ftrack_api.exception.ServerError)
+    with pytest.raises(expected):
+        result.all()
+    assert [shot["name"] for shot in result._results] == names[:4]
+    assert_threads_end(PREFETCH, before)
+    proxy.override = None
+    assert [shot["name"] for shot in result.all()] == names
+
+
+# -- 2. the transport's streamed reads ---------------------------------------------------------
+class EncodingProxy:
+    """A loopback HTTP/1.1 proxy in front of the local server that can gzip, chunk or cut
+    its answers, and counts the TCP connections clients open to it."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.gzip = False
+        self.chunked = False
+        self.chunk_size = 4096
+        self.cut_after: Optional[int] = None  # bytes of the body sent before hanging up
+        self.cut_once = False
+        self.document: Optional[bytes] = None  # answer this instead of forwarding
+        #: body -> answer to send instead of forwarding (None: forward)
+        self.override: Optional[Callable[[bytes], Optional[bytes]]] = None
+        self.connections = 0
+        self.requests = 0
+        self._lock = threading.Lock()
+        proxy = self
+        upstream = requests.Session()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def setup(self) -> None:
+                super().setup()
+                with proxy._lock:
+                    proxy.connections += 1
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server API
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                with proxy._lock:
+                    proxy.requests += 1
+                override = proxy.override
+                payload = override(body) if override is not None else None
+                if payload is None and proxy.document is not None:
+                    payload = proxy.document
+                if payload is None:
+                    payload = upstream.post(
+                        proxy.server.url + "/api", data=body, timeout=60,
+                        headers={"ftrack-user": proxy.server.api_user,
+                                 "ftrack-api-key": proxy.server.api_key,
+                                 "content-type": "application/json"},
+                    ).content
+                if proxy.gzip:
+                    payload = gzip.compress(payload)
+                cut = proxy.cut_after
+                if cut is not None and proxy.cut_once:
+                    proxy.cut_after = None
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                if proxy.gzip:
+                    self.send_header("content-encoding", "gzip")
+                if proxy.chunked:
+                    self.send_header("transfer-encoding", "chunked")
+                else:
+                    self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                if cut is not None:
+                    payload = payload[:cut]
+                if proxy.chunked:
+                    for start in range(0, len(payload), proxy.chunk_size):
+                        piece = payload[start:start + proxy.chunk_size]
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    if cut is None:
+                        self.wfile.write(b"0\r\n\r\n")
+                else:
+                    self.wfile.write(payload)
+                self.wfile.flush()
+                if cut is not None:
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+
+        self._httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self.url = "http://127.0.0.1:{0}".format(self._httpd.server_address[1])
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+        self._upstream = upstream
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=10)
+        self._upstream.close()
+
+
+@pytest.fixture
+def encoding_proxy(local_server, tmp_path):
+    proxy = EncodingProxy(local_server)
+    session = ftrack_api.Session(server_url=proxy.url, api_key=local_server.api_key,
                                  api_user=local_server.api_user, schema_cache_path=str(tmp_path))
-    try:
-        before = set(threads_named(PREFETCH))
-        result = proxied.query(shots_query(sequence), page_size=2)
-        expected = (ftrack_api.exception.UnrecognisedEntityTypeError if "NoSuchType" in document
-                    else ftrack_api.exception.ServerError)
-        with pytest.raises(expected):
-            result.all()
-        assert [shot["name"] for shot in result._results] == names[:4]
-        assert_threads_end(PREFETCH, before)
-        forwarder.broken = False
-        assert [shot["name"] for shot in result.all()] == names
-    finally:
-        proxied.close()
+    yield session, proxy
+    session.close()
+    proxy.close()
+
+
+@pytest.mark.parametrize("gzipped, chunked", [(True, False), (False, True), (True, True)])
+def test_gzip_and_chunked_answers_are_decoded(encoding_proxy, gzipped, chunked):
+    session, proxy = encoding_proxy
+    sequence, names = make_shots(session, 30)
+    proxy.gzip, proxy.chunked, proxy.chunk_size = gzipped, chunked, 97
+    result = session.query(shots_query(sequence), page_size=7)
+    assert [shot["name"] for shot in result.all()] == names
+    shot = session.create("Shot", {"name": "through the proxy", "parent": sequence})
+    session.commit()  # a write's answer goes through the same read
+    assert session.query('Shot where id is "{0}"'.format(shot["id"])).one()["name"] == "through the proxy"
+
+
+def test_connections_are_reused_for_sequential_requests(encoding_proxy):
+    session, proxy = encoding_proxy
+    session.query("User").first()
+    opened = proxy.connections
+    assert opened >= 1
+    for chunked in (False, True, False):
+        proxy.chunked = chunked
+        for _ in range(10):
+            assert session.query("User").first() is not None
+    assert proxy.requests >= 31
+    assert proxy.connections == opened  # every request went over the pooled connection
+
+
+def test_prefetching_all_uses_at_most_two_connections(encoding_proxy):
+    session, proxy = encoding_proxy
+    sequence, names = make_shots(session, 40)
+    session.query("User").first()
+    opened = proxy.connections
+    for _ in range(3):
+        assert [shot["name"] for shot in session.query(shots_query(sequence), page_size=4).all()] == names
+    # the caller and the prefetch thread alternate; neither opens one per page
+    assert proxy.connections - opened <= 2
+
+
+@pytest.mark.parametrize("gzipped, chunked", [(False, False), (False, True), (True, False), (True, True)])
+def test_cut_off_streamed_answer_to_a_read_is_retried(encoding_proxy, gzipped, chunked):
+    session, proxy = encoding_proxy
+    sequence, names = make_shots(session, 20)
+    proxy.gzip, proxy.chunked, proxy.chunk_size = gzipped, chunked, 64
+    before = proxy.requests
+    proxy.cut_after, proxy.cut_once = 150, True
+    assert [shot["name"] for shot in session.query(shots_query(sequence)).all()] == names
+    assert proxy.requests == before + 2  # the cut-off one and its retry
+
+
+@pytest.mark.parametrize("gzipped, chunked", [(False, False), (False, True), (True, False)])
+def test_cut_off_streamed_answer_to_a_commit_keeps_operations(encoding_proxy, new_session, gzipped, chunked):
+    session, proxy = encoding_proxy
+    sequence, _ = make_shots(session, 1)
+    sequence["description"] = "after a cut-off streamed answer"
+    proxy.gzip, proxy.chunked, proxy.chunk_size = gzipped, chunked, 16
+    proxy.cut_after, proxy.cut_once = 40, True
+    before = proxy.requests
+    with pytest.raises(requests.exceptions.RequestException):
+        session.commit()
+    assert proxy.requests == before + 1  # a write is never sent twice
+    assert len(session.recorded_operations) == 1
+    session.commit()
+    assert new_session().get("Sequence", sequence["id"])["description"] == "after a cut-off streamed answer"
+
+
+def test_huge_single_page_answer(tmp_path):
+    with LocalServer() as server:
+        session = server.session(schema_cache_path=str(tmp_path))
+        sequence, names = make_shots(session, 20000)
+        session.close()
+        session = server.session(schema_cache_path=str(tmp_path))
+        result = session.query(shots_query(sequence), page_size=20000)
+        shots = result.all()
+        assert len(shots) == 20000
+        assert [shot["name"] for shot in shots] == names
+        assert len({shot["id"] for shot in shots}) == 20000
+        session.close()
+
+
+def test_huge_gzip_chunked_answer_from_a_stub(encoding_proxy):
+    session, proxy = encoding_proxy
+    rows = [{"__entity_type__": "User", "id": "00000000-0000-0000-0000-{0:012d}".format(index),
+             "username": "u{0}".format(index)} for index in range(20000)]
+    proxy.document = json.dumps([{"action": "query", "data": rows, "metadata": {"next": {"offset": None}}}]).encode()
+    proxy.gzip, proxy.chunked, proxy.chunk_size = True, True, 65536
+    users = session.query("select username from User", page_size=20000).all()
+    assert [user["username"] for user in users] == [row["username"] for row in rows]
