@@ -112,6 +112,17 @@ def proxy() -> Iterator[RecordingProxy]:
         server.close()
 
 
+@pytest.fixture
+def via_proxy(new_session, proxy, monkeypatch: pytest.MonkeyPatch):
+    """Sessions made with ``HTTP_PROXY`` pointing at the recording proxy (closed at teardown)."""
+
+    def factory(**kwargs: Any) -> Any:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        return new_session(**kwargs)
+
+    return factory
+
+
 @pytest.fixture(autouse=True)
 def _no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in PROXY_VARIABLES:
@@ -126,20 +137,16 @@ def closed_port() -> int:
     return port
 
 
-def test_environment_proxy_carries_every_api_request(local_server, proxy, monkeypatch, tmp_path):
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    session = local_server.session(schema_cache_path=str(tmp_path))
-    try:
-        constructed = len(proxy.api_requests(local_server.url))
-        assert constructed >= 1  # server information (schemas may come from the cache)
-        assert session.query("User").first() is not None
-        assert len(proxy.api_requests(local_server.url)) == constructed + 1
-        headers = proxy.api_requests(local_server.url)[-1]
-        assert headers["ftrack-user"] == local_server.api_user
-        assert headers["ftrack-api-key"] == local_server.api_key
-        assert headers["content-type"] == "application/json"
-    finally:
-        session.close()
+def test_environment_proxy_carries_every_api_request(local_server, proxy, via_proxy):
+    session = via_proxy()
+    constructed = len(proxy.api_requests(local_server.url))
+    assert constructed >= 1  # server information (schemas may come from the cache)
+    assert session.query("User").first() is not None
+    assert len(proxy.api_requests(local_server.url)) == constructed + 1
+    headers = proxy.api_requests(local_server.url)[-1]
+    assert headers["ftrack-user"] == local_server.api_user
+    assert headers["ftrack-api-key"] == local_server.api_key
+    assert headers["content-type"] == "application/json"
 
 
 def test_proxy_on_a_closed_port_is_the_typed_unreachable_error(local_server, monkeypatch, tmp_path):
@@ -203,40 +210,36 @@ def test_trust_env_and_session_proxies_take_effect_on_the_next_request(
         session.close()
 
 
-def test_header_auth_and_hook_changes_reach_the_wire(local_server, proxy, monkeypatch, tmp_path):
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    session = local_server.session(schema_cache_path=str(tmp_path))
-    try:
-        session._request.headers["x-probe"] = "one"
-        session.query("User").first()
-        assert proxy.api_requests(local_server.url)[-1]["x-probe"] == "one"
-        session._request.headers["x-probe"] = "two"
-        session.query("User").first()
-        assert proxy.api_requests(local_server.url)[-1]["x-probe"] == "two"
-        del session._request.headers["x-probe"]
-        session.query("User").first()
-        assert "x-probe" not in proxy.api_requests(local_server.url)[-1]
+def test_header_auth_and_hook_changes_reach_the_wire(local_server, proxy, via_proxy):
+    session = via_proxy()
+    session._request.headers["x-probe"] = "one"
+    session.query("User").first()
+    assert proxy.api_requests(local_server.url)[-1]["x-probe"] == "one"
+    session._request.headers["x-probe"] = "two"
+    session.query("User").first()
+    assert proxy.api_requests(local_server.url)[-1]["x-probe"] == "two"
+    del session._request.headers["x-probe"]
+    session.query("User").first()
+    assert "x-probe" not in proxy.api_requests(local_server.url)[-1]
 
-        original = session._request.auth
+    original = session._request.auth
 
-        def custom_auth(request: Any) -> Any:
-            request = original(request)
-            request.headers["x-custom-auth"] = "yes"
-            return request
+    def custom_auth(request: Any) -> Any:
+        request = original(request)
+        request.headers["x-custom-auth"] = "yes"
+        return request
 
-        session._request.auth = custom_auth
-        session.query("User").first()
-        assert proxy.api_requests(local_server.url)[-1]["x-custom-auth"] == "yes"
-        session._request.auth = original
-        session.query("User").first()
-        assert "x-custom-auth" not in proxy.api_requests(local_server.url)[-1]
+    session._request.auth = custom_auth
+    session.query("User").first()
+    assert proxy.api_requests(local_server.url)[-1]["x-custom-auth"] == "yes"
+    session._request.auth = original
+    session.query("User").first()
+    assert "x-custom-auth" not in proxy.api_requests(local_server.url)[-1]
 
-        statuses: List[int] = []
-        session._request.hooks["response"].append(lambda response, **kw: statuses.append(response.status_code))
-        session.query("User").first()
-        assert statuses == [200]
-    finally:
-        session.close()
+    statuses: List[int] = []
+    session._request.hooks["response"].append(lambda response, **kw: statuses.append(response.status_code))
+    session.query("User").first()
+    assert statuses == [200]
 
 
 def test_cookies_given_set_later_and_sent_by_the_server_are_sent_back(
@@ -262,41 +265,33 @@ def test_cookies_given_set_later_and_sent_by_the_server_are_sent_back(
         session.close()
 
 
-def test_a_timeout_set_after_construction_applies(local_server, proxy, monkeypatch, tmp_path):
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    session = local_server.session(schema_cache_path=str(tmp_path))
-    try:
-        session.request_timeout = 0.3
-        proxy.stall = True
-        with pytest.raises(requests.exceptions.ReadTimeout):
-            session.query("User").first()
-        proxy.stall = False
-        proxy.release.set()
-        session.request_timeout = 60
-        assert session.query("User").first() is not None
-    finally:
-        session.close()
+def test_a_timeout_set_after_construction_applies(local_server, proxy, via_proxy):
+    session = via_proxy()
+    session.request_timeout = 0.3
+    proxy.stall = True
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        session.query("User").first()
+    proxy.stall = False
+    proxy.release.set()
+    session.request_timeout = 60
+    assert session.query("User").first() is not None
 
 
-def test_other_requests_on_the_session_are_prepared_by_requests(local_server, proxy, monkeypatch, tmp_path):
-    monkeypatch.setenv("HTTP_PROXY", proxy.url)
-    session = local_server.session(schema_cache_path=str(tmp_path))
-    try:
-        raw = session._request
-        assert isinstance(raw, requests.Session)
-        answer = raw.post(
-            local_server.url + "/api",
-            json=[{"action": "query_server_information"}],
-            headers={"x-once": "1"},
-            params={"probe": "yes"},
-            timeout=30,
-        )
-        assert answer.status_code == 200 and "version" in answer.json()[0]
-        method, path, headers = proxy.requests[-1]
-        assert (method, path) == ("POST", local_server.url + "/api?probe=yes")
-        assert headers["x-once"] == "1"
-        assert headers["ftrack-user"] == local_server.api_user
-        session.query("User").first()  # the next API call carries none of that
-        assert "x-once" not in proxy.api_requests(local_server.url)[-1]
-    finally:
-        session.close()
+def test_other_requests_on_the_session_are_prepared_by_requests(local_server, proxy, via_proxy):
+    session = via_proxy()
+    raw = session._request
+    assert isinstance(raw, requests.Session)
+    answer = raw.post(
+        local_server.url + "/api",
+        json=[{"action": "query_server_information"}],
+        headers={"x-once": "1"},
+        params={"probe": "yes"},
+        timeout=30,
+    )
+    assert answer.status_code == 200 and "version" in answer.json()[0]
+    method, path, headers = proxy.requests[-1]
+    assert (method, path) == ("POST", local_server.url + "/api?probe=yes")
+    assert headers["x-once"] == "1"
+    assert headers["ftrack-user"] == local_server.api_user
+    session.query("User").first()  # the next API call carries none of that
+    assert "x-once" not in proxy.api_requests(local_server.url)[-1]
