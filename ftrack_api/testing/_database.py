@@ -38,6 +38,9 @@ Row = Tuple[str, str, Dict[str, Any]]  # (type, key, data)
 #: Rows written (inserted, updated or deleted) between two background checkpoints.
 CHECKPOINT_AFTER_ROWS = 1000
 
+#: Longest wait (ms) of the closing checkpoint for readers in other processes.
+CLOSE_CHECKPOINT_WAIT_MS = 100
+
 
 class Database:
     def __init__(self, path: str) -> None:
@@ -80,7 +83,11 @@ class Database:
         if self._checkpointer is not None:
             self._checkpointer.stop()
             try:
-                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                # Another process reading the file (a viewer holding a read transaction)
+                # keeps the log from being reset: truncate what can be, without waiting
+                # for it; the rows are durable in the log either way.
+                self.conn.execute("PRAGMA busy_timeout={0}".format(CLOSE_CHECKPOINT_WAIT_MS))
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             except sqlite3.Error:  # pragma: no cover - closing anyway
                 pass
         self.conn.close()

@@ -18,6 +18,7 @@ import requests
 
 import ftrack_api
 import ftrack_api.exception
+from ftrack_api._unit_of_work import MAX_OPERATIONS_PER_REQUEST
 from ftrack_api.testing import LocalServer
 
 from .conftest import unique
@@ -277,6 +278,7 @@ class EncodingProxy:
     def __init__(self, server: Any) -> None:
         self.server = server
         self.gzip = False
+        self.claim_gzip = False  # say gzip, send the body as it is
         self.chunked = False
         self.chunk_size = 4096
         self.cut_after: Optional[int] = None  # bytes of the body sent before hanging up
@@ -324,7 +326,7 @@ class EncodingProxy:
                     proxy.cut_after = None
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
-                if proxy.gzip:
+                if proxy.gzip or proxy.claim_gzip:
                     self.send_header("content-encoding", "gzip")
                 if proxy.chunked:
                     self.send_header("transfer-encoding", "chunked")
@@ -456,3 +458,185 @@ def test_huge_gzip_chunked_answer_from_a_stub(encoding_proxy):
     proxy.gzip, proxy.chunked, proxy.chunk_size = True, True, 65536
     users = session.query("select username from User", page_size=20000).all()
     assert [user["username"] for user in users] == [row["username"] for row in rows]
+
+
+def test_an_answer_that_is_not_the_gzip_it_claims_is_a_clear_error(encoding_proxy):
+    session, proxy = encoding_proxy
+    proxy.claim_gzip = True
+    before = proxy.requests
+    with pytest.raises(requests.exceptions.ContentDecodingError, match="gzip"):
+        session.query("User").all()
+    assert proxy.requests > before
+    proxy.claim_gzip = False
+    assert session.query("User").first() is not None
+
+
+# -- 3. the local server's background WAL checkpoint --------------------------------------------
+def wal_size(database: str) -> int:
+    try:
+        return os.path.getsize(database + "-wal")
+    except FileNotFoundError:
+        return 0
+
+
+def test_many_file_servers_opened_and_stopped_leave_no_checkpoint_thread(tmp_path):
+    before = set(threads_named(CHECKPOINT))
+    database = str(tmp_path / "loop.sqlite")
+    port = 0
+    created = 0
+    for round_number in range(6):
+        server = LocalServer(database=database, port=port).start()
+        try:
+            port = server.port
+            assert len(set(threads_named(CHECKPOINT)) - before) == 1
+            session = server.session(schema_cache_path=str(tmp_path))
+            for index in range(10 if round_number % 2 else 1100):  # some rounds cross the threshold
+                session.create("Priority", {"name": "p{0}_{1}".format(round_number, index), "value": index})
+                created += 1
+            session.commit()
+            session.close()
+        finally:
+            server.stop()
+        assert set(threads_named(CHECKPOINT)) - before == set()
+        assert wal_size(database) == 0  # closing truncates the log
+    reader = sqlite3.connect(database)
+    try:
+        count = reader.execute("SELECT count(*) FROM entity WHERE fam = ? AND json_extract(data, '$.name') "
+                               "LIKE 'p%\\_%' ESCAPE '\\'", ("Priority",)).fetchone()[0]
+    finally:
+        reader.close()
+    assert count == created
+
+
+def test_a_server_that_fails_to_start_leaves_no_checkpoint_thread(tmp_path):
+    before = set(threads_named(CHECKPOINT))
+    with LocalServer(database=str(tmp_path / "first.sqlite")) as first:
+        with pytest.raises(OSError):
+            LocalServer(database=str(tmp_path / "second.sqlite"), port=first.port).start()
+    assert set(threads_named(CHECKPOINT)) - before == set()
+
+
+def count_priorities(database: str, prefix: str) -> int:
+    reader = sqlite3.connect(database)
+    try:
+        return reader.execute(
+            "SELECT count(*) FROM entity WHERE fam = 'Priority' AND substr(json_extract(data, '$.name'), 1, ?) = ?",
+            (len(prefix), prefix),
+        ).fetchone()[0]
+    finally:
+        reader.close()
+
+
+def create_priorities(session: Any, prefix: str, count: int) -> None:
+    for index in range(count):
+        session.create("Priority", {"name": "{0}{1}".format(prefix, index), "value": index})
+    session.commit()
+
+
+READER = r"""
+import json, os, sqlite3, sys
+database, stop_file, prefix = sys.argv[1:4]
+connection = sqlite3.connect(database, isolation_level=None, timeout=30)
+counts = []
+sql = ("SELECT count(*) FROM entity WHERE fam = 'Priority' "
+       "AND substr(json_extract(data, '$.name'), 1, ?) = ?")
+print("ready", flush=True)
+while True:
+    stopping = os.path.exists(stop_file)
+    counts.append(connection.execute(sql, (len(prefix), prefix)).fetchone()[0])
+    if stopping:
+        break
+check = connection.execute("PRAGMA quick_check").fetchone()[0]
+print(json.dumps({"counts": counts, "check": check}), flush=True)
+"""
+
+
+def test_a_reader_process_reads_the_file_while_the_server_writes(tmp_path):
+    database = str(tmp_path / "shared.sqlite")
+    stop_file = str(tmp_path / "stop")
+    with LocalServer(database=database) as server:
+        session = server.session(schema_cache_path=str(tmp_path))
+        create_priorities(session, "warm", 1)
+        reader = subprocess.Popen([sys.executable, "-c", READER, database, stop_file, "rd"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert reader.stdout.readline().strip() == "ready"
+            for batch in range(3):
+                create_priorities(session, "rd{0}_".format(batch), 1100)  # each wakes the checkpointer
+            open(stop_file, "w").close()
+            out, err = reader.communicate(timeout=60)
+        finally:
+            if reader.poll() is None:
+                reader.kill()
+                reader.wait()
+        assert reader.returncode == 0, err
+        report = json.loads(out)
+        assert report["check"] == "ok"
+        counts = report["counts"]
+        assert counts == sorted(counts)  # never a row lost or a torn batch going back
+        # A commit of 1,100 creates is sent as requests of at most MAX_OPERATIONS_PER_REQUEST,
+        # each one transaction: the reader sees every request whole or not at all.
+        step = MAX_OPERATIONS_PER_REQUEST
+        whole = {0} | {batch * 1100 + min(part * step, 1100)
+                       for batch in range(3) for part in range(1, 1100 // step + 2)}
+        assert set(counts) <= whole, sorted(set(counts) - whole)
+        assert counts[-1] == 3300
+        session.close()
+    assert count_priorities(database, "rd") == 3300
+
+
+HOLDER = r"""
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN")
+print(connection.execute("SELECT count(*) FROM entity").fetchone()[0], flush=True)
+sys.stdin.readline()
+connection.execute("COMMIT")
+"""
+
+
+def test_stop_is_not_held_up_by_a_reader_process_in_a_transaction(tmp_path):
+    database = str(tmp_path / "held.sqlite")
+    server = LocalServer(database=database).start()
+    holder = None
+    try:
+        session = server.session(schema_cache_path=str(tmp_path))
+        create_priorities(session, "before", 1100)
+        holder = subprocess.Popen([sys.executable, "-c", HOLDER, database], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        assert int(holder.stdout.readline()) > 1100
+        create_priorities(session, "held", 1500)
+        session.close()
+        stopper = threading.Thread(target=server.stop)
+        stopper.start()
+        stopper.join(timeout=20)  # would be the 30 s busy timeout before the fix
+        assert not stopper.is_alive(), "stop() waits for the outside reader"
+    finally:
+        if holder is not None:
+            holder.communicate("\n", timeout=30)
+        server.stop()
+    assert count_priorities(database, "held") == 1500
+    with LocalServer(database=database) as again:
+        reopened = again.session(schema_cache_path=str(tmp_path))
+        assert len(reopened.query('Priority where name like "held%"').all()) == 1500
+        reopened.close()
+
+
+def test_stopping_right_after_a_large_batch_keeps_every_row(tmp_path):
+    database = str(tmp_path / "large.sqlite")
+    before = set(threads_named(CHECKPOINT))
+    for round_number in range(2):
+        server = LocalServer(database=database).start()
+        try:
+            session = server.session(schema_cache_path=str(tmp_path))
+            create_priorities(session, "big{0}_".format(round_number), 5000)
+            session.close()
+        finally:
+            server.stop()  # right after the commit that woke the checkpointer
+        assert wal_size(database) == 0
+        assert set(threads_named(CHECKPOINT)) - before == set()
+        assert count_priorities(database, "big{0}_".format(round_number)) == 5000
+    with LocalServer(database=database) as again:
+        reopened = again.session(schema_cache_path=str(tmp_path))
+        assert len(reopened.query('Priority where name like "big%"', page_size=1000).all()) == 10000
+        reopened.close()
