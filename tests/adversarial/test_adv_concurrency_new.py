@@ -279,6 +279,7 @@ class EncodingProxy:
         self.server = server
         self.gzip = False
         self.claim_gzip = False  # say gzip, send the body as it is
+        self.status = 200
         self.chunked = False
         self.chunk_size = 4096
         self.cut_after: Optional[int] = None  # bytes of the body sent before hanging up
@@ -324,7 +325,7 @@ class EncodingProxy:
                 cut = proxy.cut_after
                 if cut is not None and proxy.cut_once:
                     proxy.cut_after = None
-                self.send_response(200)
+                self.send_response(proxy.status)
                 self.send_header("content-type", "application/json")
                 if proxy.gzip or proxy.claim_gzip:
                     self.send_header("content-encoding", "gzip")
@@ -390,12 +391,40 @@ def test_connections_are_reused_for_sequential_requests(encoding_proxy):
     session.query("User").first()
     opened = proxy.connections
     assert opened >= 1
-    for chunked in (False, True, False):
-        proxy.chunked = chunked
+    for gzipped, chunked in ((False, False), (False, True), (True, False), (True, True)):
+        proxy.gzip, proxy.chunked = gzipped, chunked
         for _ in range(10):
             assert session.query("User").first() is not None
-    assert proxy.requests >= 31
+    assert proxy.requests >= 41
     assert proxy.connections == opened  # every request went over the pooled connection
+
+
+def test_error_answers_do_not_cost_a_connection_each(encoding_proxy):
+    session, proxy = encoding_proxy
+    session.query("User").first()
+    opened = proxy.connections
+    proxy.status = 500
+    proxy.override = lambda body: json.dumps({"exception": "ServerError", "content": "boom"}).encode()
+    for chunked in (False, True):
+        proxy.chunked = chunked
+        for _ in range(5):
+            with pytest.raises(ftrack_api.exception.ServerError, match="boom"):
+                session.call([{"action": "query_server_information"}])
+    proxy.status, proxy.override = 200, None
+    assert session.query("User").first() is not None
+    assert proxy.connections == opened
+
+
+def test_eight_threads_share_the_pool(encoding_proxy):
+    session, proxy = encoding_proxy
+    sequence, names = make_shots(session, 24)
+    outcomes = run_in_threads(8, lambda index: session.query(shots_query(sequence), page_size=3).all())
+    for outcome in outcomes:
+        assert not isinstance(outcome, BaseException), repr(outcome)
+        assert [shot["name"] for shot in outcome] == names
+    assert proxy.connections <= 1 + 16  # at most a caller and a prefetch thread per thread
+    run_in_threads(8, lambda index: session.query(shots_query(sequence), page_size=3).all())
+    assert proxy.connections <= 1 + 16  # the second round reuses the pooled connections
 
 
 def test_prefetching_all_uses_at_most_two_connections(encoding_proxy):
