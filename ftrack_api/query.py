@@ -156,7 +156,7 @@ class QueryResult(collections.abc.Sequence):
                     self._next_offset = current
                 if following is not None:
                     if prefetch is None:
-                        prefetch = _Prefetch(fetch)
+                        prefetch = _Prefetch(fetch, lambda: bool(getattr(session, "closed", False)))
                     prefetch.start(following)
                 self._add_page(merge(data), next_offset)
                 if following is None or self._next_offset is None:
@@ -257,11 +257,21 @@ def _page_parts(answer: Any, expression: str) -> Any:
     )
 
 
-class _Prefetch:
-    """One worker thread that runs a page request while the caller merges the last page."""
+#: Seconds between two looks at the session while waiting for a prefetched page.
+_CLOSED_CHECK_INTERVAL = 0.1
 
-    def __init__(self, fetch: Any) -> None:
+
+class _Prefetch:
+    """One worker thread that runs a page request while the caller merges the last page.
+
+    *closed* tells whether the session was closed: a caller waiting for a page then
+    gets :class:`~ftrack_api.exception.ConnectionClosedError` at once instead of
+    waiting for the request in flight (the worker ends when that request does).
+    """
+
+    def __init__(self, fetch: Any, closed: Any = lambda: False) -> None:
         self._fetch = fetch
+        self._closed = closed
         self._ready = threading.Condition()
         self._job: Optional[str] = None
         self._done = False
@@ -279,7 +289,9 @@ class _Prefetch:
     def result(self) -> Any:
         with self._ready:
             while not self._done:
-                self._ready.wait()
+                self._ready.wait(_CLOSED_CHECK_INTERVAL)
+                if not self._done and self._closed():
+                    raise ftrack_api.exception.ConnectionClosedError()
             if self._error is not None:
                 error, self._error = self._error, None
                 raise error

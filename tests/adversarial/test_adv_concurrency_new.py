@@ -669,3 +669,41 @@ def test_stopping_right_after_a_large_batch_keeps_every_row(tmp_path):
         reopened = again.session(schema_cache_path=str(tmp_path))
         assert len(reopened.query('Priority where name like "big%"', page_size=1000).all()) == 10000
         reopened.close()
+
+
+def test_close_while_the_prefetched_page_hangs_at_the_server(encoding_proxy):
+    session, proxy = encoding_proxy
+    sequence, names = make_shots(session, 10)
+    before = set(threads_named(PREFETCH))
+    arrived, release = threading.Event(), threading.Event()
+
+    def hang(body: bytes) -> Optional[bytes]:
+        if b"offset 4 limit" in body:
+            arrived.set()
+            release.wait(60)
+        return None
+
+    proxy.override = hang
+    outcome: List[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(session.query(shots_query(sequence), page_size=2).all())
+        except BaseException as error:  # noqa: BLE001 - inspected below
+            outcome.append(error)
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    try:
+        assert arrived.wait(30)
+        session.close()
+        runner.join(timeout=20)
+        # all() gave up while the page was still held at the server
+        assert not runner.is_alive(), "all() waits for a request of a closed session"
+        assert not release.is_set()
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], ftrack_api.exception.ConnectionClosedError), repr(outcome[0])
+    finally:
+        release.set()
+        runner.join(timeout=30)
+    assert_threads_end(PREFETCH, before)  # the worker ends with its request
