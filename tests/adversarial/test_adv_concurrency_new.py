@@ -121,16 +121,23 @@ def test_server_stopping_mid_all_keeps_pages_and_a_restart_resumes(tmp_path):
         sequence, names = make_shots(session, 12)
         result = session.query(shots_query(sequence), page_size=2)
 
-        def on_call(count: int) -> None:
-            if count == 2:
-                server.stop()
+        # The server goes away just before the third page is asked for (on the prefetch
+        # thread), while the second page is merged: no request is in flight at the stop.
+        original_call = session._call
+        calls = [0]
 
-        restore = wrap_merge(session, on_call)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[0] += 1
+            if calls[0] == 3:
+                server.stop()
+            return original_call(*args, **kwargs)
+
+        session._call = call
         with pytest.raises(requests.exceptions.ConnectionError):
             result.all()
-        restore()
+        session._call = original_call
         kept = [shot["name"] for shot in result._results]
-        assert 4 <= len(kept) < len(names)
+        assert kept == names[:4]
         assert kept == names[: len(kept)]
         assert_threads_end(PREFETCH)
 
@@ -202,6 +209,26 @@ def test_eight_threads_on_the_same_query_result(session):
             assert outcome == len(names)
     assert len(result._results) == len(names)
     assert_threads_end(PREFETCH, before)
+
+
+def test_eight_threads_page_one_result_in_every_way_at_once(session):
+    sequence, names = make_shots(session, 30)
+    result = session.query(shots_query(sequence), page_size=4)
+    ways = [
+        lambda: [shot["name"] for shot in result.all()],
+        lambda: [shot["name"] for shot in result],
+        lambda: [shot["name"] for shot in result[5:17]],
+        lambda: result[-1]["name"],
+        lambda: result[22]["name"],
+        lambda: len(result),
+        lambda: [shot["name"] for shot in result[:]],
+        lambda: result.first()["name"],
+    ]
+    outcomes = run_in_threads(8, lambda index: ways[index]())
+    for outcome in outcomes:
+        assert not isinstance(outcome, BaseException), repr(outcome)
+    assert outcomes == [names, names, names[5:17], names[-1], names[22], 30, names, names[0]]
+    assert len(result._results) == 30
 
 
 def test_eight_threads_on_different_query_results_of_one_session(session):
