@@ -117,11 +117,22 @@ class QueryResult(collections.abc.Sequence):
         self._results.extend(records)
         self._next_offset = next_offset
 
+    def _query_page(self, expression: str) -> Any:
+        """Send one query; return its merged entities and metadata (shape checked)."""
+        session = self._session
+        call = getattr(session, "_call", None)
+        merge = getattr(session, "_merge_rows", None)
+        if call is None or merge is None:  # not this library's Session
+            return session._query(expression)
+        answer = call([{"action": "query", "expression": expression}], idempotent=True)[0]
+        data, metadata = _page_parts(answer, expression)
+        return merge(data), metadata
+
     def _fetch_page(self) -> None:
         expression = self._next_request()
         if expression is None:
             return
-        records, metadata = self._session._query(expression)
+        records, metadata = self._query_page(expression)
         self._add_page(records, self._following_offset(records, metadata))
 
     def _fetch_rest(self) -> None:
@@ -217,7 +228,7 @@ class QueryResult(collections.abc.Sequence):
         expression = self._expression
         if self._offset is not None:
             expression = "{0} offset {1}".format(expression, self._offset)
-        records, _ = self._session._query("{0} limit 1".format(expression))
+        records, _ = self._query_page("{0} limit 1".format(expression))
         return records[0] if records else None
 
     def one(self) -> Any:
@@ -231,7 +242,7 @@ class QueryResult(collections.abc.Sequence):
             raise ValueError("Expression already contains a limit clause.")
         if self._offset is not None:
             raise ValueError("Expression contains an offset clause which does not make sense when selecting a single entity.")
-        records, _ = self._session._query("{0} limit 2".format(self._expression))
+        records, _ = self._query_page("{0} limit 2".format(self._expression))
         if not records:
             raise ftrack_api.exception.NoResultFoundError()
         if len(records) > 1:

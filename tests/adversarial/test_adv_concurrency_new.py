@@ -734,3 +734,21 @@ def test_close_while_the_prefetched_page_hangs_at_the_server(encoding_proxy):
         release.set()
         runner.join(timeout=30)
     assert_threads_end(PREFETCH, before)  # the worker ends with its request
+
+
+@pytest.mark.parametrize("document", ['["x"]', "[5]", '[{"action": "query", "data": 5}]',
+                                      '[{"action": "query", "data": [], "metadata": []}]'])
+@pytest.mark.parametrize("way", ["first", "one", "index", "slice", "iterate", "all"])
+def test_every_way_of_reading_a_query_types_a_wrong_shape(encoding_proxy, document, way):
+    session, proxy = encoding_proxy
+    session.query("User").first()
+    proxy.document = document.encode()
+    result = session.query('User where username is "{0}"'.format(session.api_user), page_size=1)
+    read = {
+        "first": result.first, "one": result.one, "index": lambda: result[0],
+        "slice": lambda: result[0:2], "iterate": lambda: next(iter(result)), "all": result.all,
+    }[way]
+    with pytest.raises(ftrack_api.exception.ServerError, match="unexpected JSON"):
+        read()
+    proxy.document = None
+    assert session.query('User where username is "{0}"'.format(session.api_user)).one()["username"] == session.api_user
