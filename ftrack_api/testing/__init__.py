@@ -39,6 +39,9 @@ __all__ = ["LocalServer"]
 
 SchemasArg = Union[None, str, "os.PathLike[str]", List[Dict[str, Any]]]
 
+#: Seconds ``stop()`` lets requests in flight finish before their connections are closed.
+SHUTDOWN_TIMEOUT = 5.0
+
 
 def load_schemas(schemas: SchemasArg) -> List[Dict[str, Any]]:
     """Resolve the ``schemas`` argument into a list of schema dicts."""
@@ -229,9 +232,17 @@ class LocalServer:
         from ._app import create_app
 
         app = create_app(self._backend, self.heartbeat_interval)
-        runner = web.AppRunner(app, access_log=None)
+        # stop() waits this long for requests in flight, then closes their connections
+        # (aiohttp's default, 60 s, outlasted stop()'s own 30 s wait when a request had
+        # just arrived on a keep-alive connection as shutdown began).
+        site_options: Dict[str, Any] = {}
+        try:
+            runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+        except TypeError:  # aiohttp < 3.9 takes it on the site
+            runner = web.AppRunner(app, access_log=None)
+            site_options["shutdown_timeout"] = SHUTDOWN_TIMEOUT
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
+        site = web.TCPSite(runner, self.host, self.port, reuse_address=True, **site_options)
         try:
             await site.start()
         except OSError as error:

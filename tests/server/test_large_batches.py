@@ -154,3 +154,45 @@ def test_a_file_database_keeps_every_row_and_a_short_log(tmp_path: Any) -> None:
     with LocalServer(database=path) as again:
         rows = Api(again).rows('select name from Shot where name like "d2_%"')
         assert len(rows) == MANY
+
+
+@pytest.mark.parametrize("spin", [0, 20000, 200000])
+def test_stop_while_a_large_commit_is_in_flight_returns(tmp_path: Any, spin: int) -> None:
+    """stop() lets the request in flight finish (or closes it after SHUTDOWN_TIMEOUT):
+    it returns, leaves no server thread, and each 500-operation request is all or nothing."""
+    import threading
+
+    path = str(tmp_path / "stopping.sqlite")
+    before = set(threading.enumerate())
+    server = LocalServer(database=path).start()
+    session = server.session(schema_cache_path=str(tmp_path))
+    for index in range(1500):
+        session.create("Priority", {"name": f"stop_{index:04d}", "value": index})
+    outcome: List[str] = []
+
+    def commit() -> None:
+        try:
+            session.commit()
+            outcome.append("committed")
+        except Exception as error:  # the server went away: a typed error, never a hang
+            outcome.append(type(error).__name__)
+
+    worker = threading.Thread(target=commit)
+    worker.start()
+    for _ in range(spin):  # stop at a different moment of the commit in each case
+        pass
+    server.stop()
+    worker.join(60)
+    assert not worker.is_alive()
+    assert outcome and outcome[0] in ("committed", "ServerUnreachableError", "ServerError")
+    assert not [t for t in set(threading.enumerate()) - before
+                if t.name.startswith("ftrack-local")]
+    with sqlite3.connect(path) as connection:
+        stored = connection.execute(
+            "SELECT count(*) FROM entity WHERE json_extract(data, '$.name') LIKE 'stop_%'"
+        ).fetchone()[0]
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert stored % 500 == 0
+    if outcome[0] == "committed":
+        assert stored == 1500
+    session.close()
