@@ -4,7 +4,7 @@ from __future__ import annotations
 import collections.abc
 import re
 import threading
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 import ftrack_api.exception
 
@@ -73,19 +73,24 @@ class QueryResult(collections.abc.Sequence):
                 return
             self._fetch_page()
 
-    def _next_request(self) -> Optional[str]:
-        """The expression of the next page, or None when paging is over."""
-        if self._next_offset is None:
+    def _request_at(self, offset: Optional[int]) -> Optional[str]:
+        """The expression of the page starting at *offset*, or None when paging is over."""
+        if offset is None:
             return None
         page_size = self._page_size
         if self._limit is not None:
-            consumed = self._next_offset - (self._offset or 0)
-            remaining = self._limit - consumed
+            remaining = self._limit - (offset - (self._offset or 0))
             if remaining <= 0:
-                self._next_offset = None
                 return None
             page_size = min(page_size, remaining)
-        return "{0} offset {1} limit {2}".format(self._expression, self._next_offset, page_size)
+        return "{0} offset {1} limit {2}".format(self._expression, offset, page_size)
+
+    def _next_request(self) -> Optional[str]:
+        """The expression of the next page; None (and paging over) when there is none."""
+        expression = self._request_at(self._next_offset)
+        if expression is None:
+            self._next_offset = None
+        return expression
 
     def _following_offset(self, records: List[Any], metadata: Any) -> Optional[int]:
         following = (metadata.get("next") if isinstance(metadata, dict) else None) or {}
@@ -117,16 +122,22 @@ class QueryResult(collections.abc.Sequence):
         self._results.extend(records)
         self._next_offset = next_offset
 
+    def _is_native(self) -> bool:
+        """Whether the session is this library's (answers can be fetched and merged apart)."""
+        return hasattr(self._session, "_call") and hasattr(self._session, "_merge_rows")
+
+    def _answer(self, expression: str) -> Tuple[List[Any], Dict[str, Any]]:
+        """Send one query; return its unmerged ``(data, metadata)``, shape checked."""
+        answer = self._session._call([{"action": "query", "expression": expression}],
+                                     idempotent=True)[0]
+        return _page_parts(answer, expression)
+
     def _query_page(self, expression: str) -> Any:
-        """Send one query; return its merged entities and metadata (shape checked)."""
-        session = self._session
-        call = getattr(session, "_call", None)
-        merge = getattr(session, "_merge_rows", None)
-        if call is None or merge is None:  # not this library's Session
-            return session._query(expression)
-        answer = call([{"action": "query", "expression": expression}], idempotent=True)[0]
-        data, metadata = _page_parts(answer, expression)
-        return merge(data), metadata
+        """Send one query; return its merged entities and metadata."""
+        if not self._is_native():
+            return self._session._query(expression)
+        data, metadata = self._answer(expression)
+        return self._session._merge_rows(data), metadata
 
     def _fetch_page(self) -> None:
         expression = self._next_request()
@@ -142,39 +153,30 @@ class QueryResult(collections.abc.Sequence):
         only the merge of a page into the session overlaps the server's work on the
         next. An error leaves the pages before the failed one loaded.
         """
-        session = self._session
-        call = getattr(session, "_call", None)
-        merge = getattr(session, "_merge_rows", None)
+        if not self._is_native():
+            while self._next_offset is not None:
+                self._fetch_page()
+            return
         expression = self._next_request()
         if expression is None:
             return
-        if call is None or merge is None:  # not this library's Session: one by one
-            while expression is not None:
-                self._fetch_page()
-                expression = self._next_request()
-            return
-        fetch = lambda text: call([{"action": "query", "expression": text}], idempotent=True)[0]
+        session = self._session
         prefetch: Optional[_Prefetch] = None
         try:
-            answer = fetch(expression)
+            data, metadata = self._answer(expression)
             while True:
-                data, metadata = _page_parts(answer, expression)
                 next_offset = self._following_offset(data, metadata)
-                following = None
-                if next_offset is not None:
-                    current, self._next_offset = self._next_offset, next_offset
-                    following = self._next_request()
-                    self._next_offset = current
+                following = self._request_at(next_offset)
                 if following is not None:
                     if prefetch is None:
-                        prefetch = _Prefetch(fetch, lambda: bool(getattr(session, "closed", False)))
+                        prefetch = _Prefetch(self._answer,
+                                             lambda: bool(getattr(session, "closed", False)))
                     prefetch.start(following)
-                self._add_page(merge(data), next_offset)
+                self._add_page(session._merge_rows(data), next_offset)
                 if following is None or self._next_offset is None:
                     return
                 assert prefetch is not None
-                expression = following
-                answer = prefetch.result()
+                data, metadata = prefetch.result()
         finally:
             if prefetch is not None:
                 prefetch.close()
