@@ -740,11 +740,6 @@ class Session(_IdentityMap, _SessionHelpers):
 
     def _promote_sent(self, payloads: List[Dict[str, Any]]) -> None:
         """Make the local values that were just persisted the entities' remote values."""
-        self._promote_planned(self._promotion_plan(payloads))
-
-    def _promotion_plan(self, payloads: List[Dict[str, Any]]) -> List[Tuple[Any, Any]]:
-        """``(entity, sent names or None)`` for every dirty entity: what :meth:`_promote_sent`
-        acts on (the names are None for entities with nothing local or nothing sent)."""
         sent: Dict[Tuple[str, Tuple[str, ...]], Any] = {}
         for payload in payloads:
             action = payload["action"]
@@ -758,32 +753,18 @@ class Session(_IdentityMap, _SessionHelpers):
                     union = set(known)
                     union.update(names)
                     sent[key] = union
-        get = sent.get
-        return [
-            (entity, get((entity.entity_type, entity._key_values())) if entity._local else None)
-            for entity in list(self._dirty.values())
-        ]
-
-    def _promote_planned(self, plan: List[Tuple[Any, Any]]) -> None:
         dirty = self._dirty
-        plain = _codec.PLAIN_TYPES
-        collection = ftrack_api.collection.Collection
-        for entity, names in plan:
+        promote = self._promote_local
+        for entity in list(dirty.values()):
             local = entity._local
-            if local and names is not None:
-                if local.keys() <= names:
-                    # Everything local was sent (a create): _promote_local, inline.
-                    for value in local.values():
-                        if value.__class__ not in plain and isinstance(value, collection):
-                            value._detached = False
-                    entity._remote.update(local)
-                    local.clear()
-                else:
-                    self._promote_local(entity, names)
+            if local:
+                names = sent.get((entity.entity_type, entity._key_values()))
+                if names is not None:
+                    promote(entity, names)
             if not local:
                 dirty.pop(id(entity), None)
 
-    def _apply_results(self, payloads: List[Dict[str, Any]], results: List[Any], merged: Optional[Dict[Any, Any]] = None) -> None:
+    def _apply_results(self, payloads: List[Dict[str, Any]], results: List[Any]) -> None:
         rows = []
         for payload, result in zip(payloads, results):
             if payload["action"] == "delete":
@@ -794,7 +775,7 @@ class Session(_IdentityMap, _SessionHelpers):
                     pass
             elif isinstance(result, dict) and isinstance(result.get("data"), dict):
                 rows.append(result["data"])
-        self._merge_rows(rows, merged)
+        self._merge_rows(rows)
 
     def _settle_partial(self, operations: List[Any], sent: List[Dict[str, Any]], unsent: List[Dict[str, Any]], results: List[Any]) -> None:
         """After a failure in a later request, drop the operations already persisted."""
@@ -844,18 +825,12 @@ class Session(_IdentityMap, _SessionHelpers):
                 for item in data
             )
         body = self.encode(data, entity_attribute_strategy="modified_only")
-        return self._send_body(body, len(data), idempotent)
-
-    def _send_body(self, body: str, count: int, idempotent: bool) -> Any:
-        """Send an encoded batch of *count* actions; return the list of their results."""
-        if self._closed:
-            raise ftrack_api.exception.ConnectionClosedError()
         result = self._transport.send(body, idempotent=idempotent)
-        if not isinstance(result, list) or len(result) != count:
+        if not isinstance(result, list) or len(result) != len(data):
             # A proxy or a broken server; never let it surface as a KeyError later.
             raise ftrack_api.exception.ServerError(
                 "Server answered {0} action(s) with an unexpected JSON document: {1}".format(
-                    count, repr(result)[:300]
+                    len(data), repr(result)[:300]
                 )
             )
         return result
