@@ -142,9 +142,8 @@ class _IdentityMap(object):
             raise ftrack_api.exception.UnrecognisedEntityTypeError(entity_type)
         return cls
 
-    def _merge_rows(self, rows: List[Any], merged: Optional[Dict[Any, Any]] = None) -> List[Any]:
-        if merged is None:
-            merged = {}
+    def _merge_rows(self, rows: List[Any]) -> List[Any]:
+        merged: Dict[Any, Any] = {}
         # Short strings repeated across rows (foreign keys, types) are stored once.
         pool: Dict[str, str] = {}
         merge_row = self._merge_row
