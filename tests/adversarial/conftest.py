@@ -104,3 +104,27 @@ def project(session):
     sequence = session.create("Sequence", {"name": "sq010", "parent": project})
     session.commit()
     return project, sequence
+
+
+class Seen:
+    """An event callback that records events; waits block until enough arrived."""
+
+    def __init__(self, answer: Any = None) -> None:
+        self.events: List[Any] = []
+        self.answer = answer
+        self._condition = threading.Condition()
+
+    def __call__(self, event: Any) -> Any:
+        with self._condition:
+            self.events.append(event)
+            self._condition.notify_all()
+        return self.answer
+
+    def wait_for(self, count: int, timeout: float = 20.0) -> bool:
+        """Block until *count* events arrived (False on timeout)."""
+        return self.wait_until(lambda events: len(events) >= count, timeout)
+
+    def wait_until(self, predicate: Callable[[List[Any]], bool], timeout: float = 20.0) -> bool:
+        """Block until *predicate(events)* holds (False on timeout)."""
+        with self._condition:
+            return self._condition.wait_for(lambda: predicate(self.events), timeout=timeout)

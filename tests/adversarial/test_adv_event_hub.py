@@ -11,32 +11,13 @@ from ftrack_api.event.hub import EventHub
 from ftrack_api.event._policy import ReconnectPolicy
 from ftrack_api.testing import LocalServer
 
-from .conftest import free_port
+from .conftest import Seen, free_port
 
 
 class QuickHub(EventHub):
     """Reconnects every 0.2 s without giving up."""
 
     reconnect_policy = ReconnectPolicy(attempts=None, delay=0.2, timeout=10.0)
-
-
-class Seen:
-    """A callback recording events; ``wait_for(n)`` blocks until *n* arrived."""
-
-    def __init__(self, answer: Any = None) -> None:
-        self.events: List[Any] = []
-        self.answer = answer
-        self._condition = threading.Condition()
-
-    def __call__(self, event: Any) -> Any:
-        with self._condition:
-            self.events.append(event)
-            self._condition.notify_all()
-        return self.answer
-
-    def wait_for(self, count: int, timeout: float = 20.0) -> bool:
-        with self._condition:
-            return self._condition.wait_for(lambda: len(self.events) >= count, timeout=timeout)
 
 
 @pytest.fixture

@@ -11,22 +11,7 @@ import websocket
 
 from ftrack_api.event.base import Event
 
-
-class Seen:
-    def __init__(self, answer: Any = None) -> None:
-        self.events: List[Any] = []
-        self.answer = answer
-        self._condition = threading.Condition()
-
-    def __call__(self, event: Any) -> Any:
-        with self._condition:
-            self.events.append(event)
-            self._condition.notify_all()
-        return self.answer
-
-    def wait_until(self, predicate, timeout: float = 20.0) -> bool:
-        with self._condition:
-            return self._condition.wait_for(lambda: predicate(self.events), timeout=timeout)
+from .conftest import Seen
 
 
 def raw_client(server):
