@@ -61,10 +61,10 @@ def wrap_merge(session: Any, on_call: Callable[[int], None]) -> Callable[[], Non
     original = session._merge_rows
     calls = [0]
 
-    def merge(rows: Any, merged: Any = None) -> Any:
+    def merge(rows: Any) -> Any:
         calls[0] += 1
         on_call(calls[0])
-        return original(rows, merged)
+        return original(rows)
 
     session._merge_rows = merge
 
