@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import _values
 from ._database import Database, Row
@@ -142,45 +142,43 @@ class Writer:
         t = self._type(type_id)
         if not isinstance(entity_data, dict):
             raise ValidationError(f"entity_data for create {t.id} must be an object.")
-        data = {k: v for k, v in entity_data.items() if k != "__entity_type__"}
+        data = entity_data  # read only; _assign skips "__entity_type__"
         if entity_key is not None:
             # The key may be given only as entity_key (the Python client repeats it in data).
             values = entity_key if isinstance(entity_key, list) else [entity_key]
             if len(values) == len(t.primary_key):
-                for name, value in zip(t.primary_key, values):
-                    data.setdefault(name, value)
+                missing = [(name, value) for name, value in zip(t.primary_key, values)
+                           if name not in data]
+                if missing:
+                    data = dict(data)
+                    data.update(missing)
         t = self.schema.concrete_type(t, data)
+        plan = _create_plan(self.schema, t)
         row: Dict[str, Any] = {}
         deferred: List[Tuple[str, Any]] = []
         self._assign(t, data, row, deferred, existing=None)
-        for name, default in self._defaults(t):
+        for name, default in plan.defaults:
             if name not in row:
                 row[name] = str(uuid.uuid4()) if default == "{uid}" else default
-        for name, value in t.classifiers.items():
+        for name, value in plan.classifiers:
             row.setdefault(name, value)
-        self._fill(t, row)
-        for name in t.computed:
+        for rule in plan.fills:
+            rule(self, t, row)
+        for name in plan.computed:
             row.pop(name, None)
         for name in t.primary_key:
-            attr = t.attributes.get(name)
-            if row.get(name) is None and attr is not None and attr.json_type == "integer":
-                row[name] = self._next_integer(t, name)
-            elif row.get(name) is None and name == "id" and len(t.primary_key) == 1:
-                row[name] = str(uuid.uuid4())  # an ``id`` without a ``{uid}`` default
+            if row.get(name) is None:
+                attr = t.attributes.get(name)
+                if attr is not None and attr.json_type == "integer":
+                    row[name] = self._next_integer(t, name)
+                elif name == "id" and len(t.primary_key) == 1:
+                    row[name] = str(uuid.uuid4())  # an ``id`` without a ``{uid}`` default
         self._check_required(t, row)
         key = key_of(t, row)
         if key is None:
             raise ValidationError(f"Missing primary key for {t.id}.")
-        timer = self.schema.is_a(t.id, "Timer")
-        if timer and self.db.get(t.family, key) is not None:
-            raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
-        if timer and self.db.find(t.family, {"user_id": row.get("user_id")}):
-            raise DuplicateEntryError("DuplicateEntryError: a timer is already running for user "
-                                      f"{row.get('user_id')!r}.")
-        if t.id == "Timer" and row.get("user_id") is not None \
-                and self.db.find(t.family, {"user_id": row["user_id"]}, [t.id]):
-            # ftrack keeps one running timer per user (User.start_timer relies on it).
-            raise DuplicateEntryError("Duplicate entry: the user already has a running Timer.")
+        if plan.timer:
+            self._check_timer(t, key, row)
         if not self.db.insert_new(t.family, key, t.id, row):
             raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
         self.changes.append(Change("add", t.id, key, row, added=dict(row)))
@@ -188,15 +186,16 @@ class Writer:
             self._set_collection(t, key, row, name, value)
         return {"action": "create", "data": self.reader.full_object(t.id, row)}
 
-    def _defaults(self, t: EntityType) -> List[Tuple[str, Any]]:
-        """(name, schema default) of the scalar attributes of ``t`` that have one."""
-        key = ("defaults", t.id)
-        found = self.db.memo.get(key)
-        if found is None:
-            found = self.db.memo[key] = [(name, attr.default)
-                                         for name, attr in t.attributes.items()
-                                         if attr.kind == "scalar" and attr.has_default]
-        return found
+    def _check_timer(self, t: EntityType, key: str, row: Dict[str, Any]) -> None:
+        if self.db.get(t.family, key) is not None:
+            raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
+        if self.db.find(t.family, {"user_id": row.get("user_id")}):
+            raise DuplicateEntryError("DuplicateEntryError: a timer is already running for user "
+                                      f"{row.get('user_id')!r}.")
+        if t.id == "Timer" and row.get("user_id") is not None \
+                and self.db.find(t.family, {"user_id": row["user_id"]}, [t.id]):
+            # ftrack keeps one running timer per user (User.start_timer relies on it).
+            raise DuplicateEntryError("Duplicate entry: the user already has a running Timer.")
 
     def _assign(self, t: EntityType, data: Dict[str, Any], row: Dict[str, Any],
                 deferred: List[Tuple[str, Any]], existing: Optional[Dict[str, Any]]) -> None:
@@ -214,6 +213,8 @@ class Writer:
                 continue
             attr = t.attributes.get(name)
             if attr is None:
+                if name == "__entity_type__":
+                    continue
                 raise ValidationError(f"Entity type {t.id!r} has no attribute {name!r}.")
             if existing is not None and name in t.computed:
                 raise ValidationError(f"Cannot set computed attribute {t.id}.{name}.")
@@ -276,14 +277,7 @@ class Writer:
     def _mirror_aliases(t: EntityType, row: Dict[str, Any], changed: Sequence[str] = ()) -> None:
         """Attributes stored in one column (the real Schema.type_id and object_type_id
         both alias ``typeid``) are one value: a value set on one is the other's too."""
-        shared: Optional[List[List[str]]] = t.__dict__.get("_alias_groups")
-        if shared is None:  # computed once per type (the schema does not change)
-            groups: Dict[str, List[str]] = {}
-            for attr in t.attributes.values():
-                if attr.kind == "scalar" and isinstance(attr.alias, str) and attr.alias:
-                    groups.setdefault(attr.alias, []).append(attr.name)
-            shared = [names for names in groups.values() if len(names) >= 2]
-            t.__dict__["_alias_groups"] = shared
+        shared = _alias_groups(t)
         for names in shared:
             source = next((n for n in names if n in changed), None) or next(
                 (n for n in names if row.get(n) is not None), None)
@@ -292,79 +286,9 @@ class Writer:
                     row[name] = row[source]
 
     def _fill(self, t: EntityType, row: Dict[str, Any]) -> None:
-        self._mirror_aliases(t, row)
-        # The type's ancestors, worked out once per type (the hierarchy is fixed): one set
-        # look-up per rule below instead of a memoised hierarchy check each.
-        bases: Optional[frozenset] = t.__dict__.get("_ancestor_set")
-        if bases is None:
-            bases = t.__dict__["_ancestor_set"] = frozenset(self.schema.ancestors(t.id))
-        attrs = t.attributes
-        if "created_at" in attrs and row.get("created_at") is None:
-            row["created_at"] = _values.now()
-        if "created_by_id" in attrs and row.get("created_by_id") is None:
-            row["created_by_id"] = self.user_id
-        if "Project" in bases:
-            row.setdefault("context_type", "show")
-            if row.get("status") is None and "status" in attrs:
-                row["status"] = "active"
-            if row.get("full_name") is None and "full_name" in attrs:
-                row["full_name"] = row.get("name")
-        elif "TypedContext" in bases:
-            self._fill_typed_context(t, row)
-        elif "Context" in bases:
-            row.setdefault("context_type", "task")
-        if "AssetVersion" in bases:
-            self._fill_version(t, row)
-        if "Component" in bases:
-            row.setdefault("system_type", _SYSTEM_TYPES.get(t.id, "file"))
-        if "Note" in bases or "Timelog" in bases or "Timer" in bases or "Job" in bases:
-            if "user_id" in attrs and row.get("user_id") is None:
-                row["user_id"] = self.user_id
-        if "Note" in bases:
-            for name in ("date", "thread_activity"):
-                if name in attrs and row.get(name) is None:
-                    row[name] = _values.now()
-        if "Timer" in bases and row.get("start") is None:
-            row["start"] = _values.now()
-        if "Job" in bases and row.get("created_at") is None and "created_at" in attrs:
-            row["created_at"] = _values.now()
-        if "User" in bases:
-            if row.get("is_active") is None:
-                row["is_active"] = True
-            if "user_type_id" in attrs and row.get("user_type_id") is None:
-                row["user_type_id"] = USER_TYPE_ID
-            for name in ("is_otp_enabled", "is_totp_enabled", "require_details_update"):
-                if name in attrs and row.get(name) is None:
-                    row[name] = False
-        if "Group" in bases and row.get("local") is None and "local" in attrs:
-            row["local"] = False
-        if "Status" in bases and row.get("is_active") is None:
-            row["is_active"] = True
-        if "CustomConfigurationBase" in bases or t.id == "CustomAttributeConfiguration":
-            row.setdefault("core", False)
-            if row.get("config") is None:
-                row["config"] = "{}"
-        if t.id.endswith("CustomAttributeValue") and "key" in attrs and row.get("key") is None:
-            config = self.db.get(self.schema.types.get("CustomAttributeConfiguration", t).family,
-                                 row.get("configuration_id") or "")
-            if config is not None:
-                row["key"] = config[2].get("key")
-        if "List" in bases:
-            if "date" in attrs and row.get("date") is None:
-                row["date"] = _values.now()
-            if "user_id" in attrs and row.get("user_id") is None:
-                row["user_id"] = self.user_id
-            if row.get("category_id") is None and "ListCategory" in self.schema.types:
-                cats = self.db.find(self.schema.types["ListCategory"].family, {})
-                if cats:
-                    row["category_id"] = cats[0][1]
-        if t.id in ("ReviewSessionObject",):
-            row.setdefault("sort_order", 0)
-        if t.id == "ReviewSession":
-            # The documented create (name, description, project) must be enough.
-            for name in ("start_date", "end_date"):
-                if name in attrs and row.get(name) is None:
-                    row[name] = _values.now()
+        """Server-filled values of a new row (ftrack's defaults beyond the schema's)."""
+        for rule in _create_plan(self.schema, t).fills:
+            rule(self, t, row)
 
     def _fill_typed_context(self, t: EntityType, row: Dict[str, Any]) -> None:
         row["context_type"] = "task"
@@ -836,6 +760,153 @@ class Writer:
         old, new = change.changes.get("value", (None, change.data.get("value")))
         return self._event_entity(self.schema.types[owner[0]], owner[1], owner[2], "update",
                                   {str(key): {"old": old, "new": new}})
+
+
+# -- what create() works out once per type ----------------------------------------------------
+_FillRule = Callable[[Writer, EntityType, Dict[str, Any]], None]
+
+
+class _CreatePlan:
+    """The parts of a create that depend on the entity type only (the schema is fixed).
+
+    Worked out on the first create of a type and kept on it: a batch of 1,000 Task
+    creates then runs only the rules that apply to a Task, instead of testing every
+    rule's conditions for each row.
+    """
+
+    __slots__ = ("defaults", "classifiers", "fills", "computed", "timer")
+
+    def __init__(self, schema: SchemaSet, t: EntityType) -> None:
+        self.defaults: Tuple[Tuple[str, Any], ...] = tuple(
+            (name, attr.default) for name, attr in t.attributes.items()
+            if attr.kind == "scalar" and attr.has_default)
+        self.classifiers = tuple(t.classifiers.items())
+        self.computed = tuple(t.computed)
+        self.timer = schema.is_a(t.id, "Timer")
+        self.fills: Tuple[_FillRule, ...] = tuple(_fill_rules(schema, t))
+
+
+def _create_plan(schema: SchemaSet, t: EntityType) -> _CreatePlan:
+    plan: Optional[_CreatePlan] = t.__dict__.get("_create_plan")
+    if plan is None:
+        plan = t.__dict__["_create_plan"] = _CreatePlan(schema, t)
+    return plan
+
+
+def _alias_groups(t: EntityType) -> List[List[str]]:
+    """Scalar attributes stored in one column (sharing an alias), two or more each."""
+    shared: Optional[List[List[str]]] = t.__dict__.get("_alias_groups")
+    if shared is None:  # computed once per type (the schema does not change)
+        groups: Dict[str, List[str]] = {}
+        for attr in t.attributes.values():
+            if attr.kind == "scalar" and isinstance(attr.alias, str) and attr.alias:
+                groups.setdefault(attr.alias, []).append(attr.name)
+        shared = t.__dict__["_alias_groups"] = [names for names in groups.values()
+                                                if len(names) >= 2]
+    return shared
+
+
+def _fill_rules(schema: SchemaSet, t: EntityType) -> List[_FillRule]:
+    """The server-side fill rules that apply to new rows of ``t``, in the order they run."""
+    bases = frozenset(schema.ancestors(t.id))
+    attrs = t.attributes
+    rules: List[_FillRule] = []
+    if _alias_groups(t):
+        rules.append(lambda w, t, row: Writer._mirror_aliases(t, row))
+    if "created_at" in attrs:
+        rules.append(_fill_now("created_at"))
+    if "created_by_id" in attrs:
+        rules.append(_fill_user("created_by_id"))
+    if "Project" in bases:
+        rules.append(_fill_project)
+    elif "TypedContext" in bases:
+        rules.append(Writer._fill_typed_context)
+    elif "Context" in bases:
+        rules.append(lambda w, t, row: row.setdefault("context_type", "task"))
+    if "AssetVersion" in bases:
+        rules.append(Writer._fill_version)
+    if "Component" in bases:
+        system_type = _SYSTEM_TYPES.get(t.id, "file")
+        rules.append(lambda w, t, row: row.setdefault("system_type", system_type))
+    if bases & {"Note", "Timelog", "Timer", "Job"} and "user_id" in attrs:
+        rules.append(_fill_user("user_id"))
+    if "Note" in bases:
+        rules += [_fill_now(name) for name in ("date", "thread_activity") if name in attrs]
+    if "Timer" in bases:
+        rules.append(_fill_now("start"))
+    if "Job" in bases and "created_at" in attrs:
+        rules.append(_fill_now("created_at"))
+    if "User" in bases:
+        rules.append(_fill_constant("is_active", True))
+        if "user_type_id" in attrs:
+            rules.append(_fill_constant("user_type_id", USER_TYPE_ID))
+        rules += [_fill_constant(name, False) for name in
+                  ("is_otp_enabled", "is_totp_enabled", "require_details_update") if name in attrs]
+    if "Group" in bases and "local" in attrs:
+        rules.append(_fill_constant("local", False))
+    if "Status" in bases:
+        rules.append(_fill_constant("is_active", True))
+    if "CustomConfigurationBase" in bases or t.id == "CustomAttributeConfiguration":
+        rules.append(lambda w, t, row: row.setdefault("core", False))
+        rules.append(_fill_constant("config", "{}"))
+    if t.id.endswith("CustomAttributeValue") and "key" in attrs:
+        rules.append(_fill_custom_attribute_key)
+    if "List" in bases:
+        if "date" in attrs:
+            rules.append(_fill_now("date"))
+        if "user_id" in attrs:
+            rules.append(_fill_user("user_id"))
+        rules.append(_fill_list_category)
+    if t.id == "ReviewSessionObject":
+        rules.append(lambda w, t, row: row.setdefault("sort_order", 0))
+    if t.id == "ReviewSession":
+        # The documented create (name, description, project) must be enough.
+        rules += [_fill_now(name) for name in ("start_date", "end_date") if name in attrs]
+    return rules
+
+
+def _fill_now(name: str) -> _FillRule:
+    def rule(w: Writer, t: EntityType, row: Dict[str, Any]) -> None:
+        if row.get(name) is None:
+            row[name] = _values.now()
+    return rule
+
+
+def _fill_user(name: str) -> _FillRule:
+    def rule(w: Writer, t: EntityType, row: Dict[str, Any]) -> None:
+        if row.get(name) is None:
+            row[name] = w.user_id
+    return rule
+
+
+def _fill_constant(name: str, value: Any) -> _FillRule:
+    def rule(w: Writer, t: EntityType, row: Dict[str, Any]) -> None:
+        if row.get(name) is None:
+            row[name] = value
+    return rule
+
+
+def _fill_project(w: Writer, t: EntityType, row: Dict[str, Any]) -> None:
+    row.setdefault("context_type", "show")
+    if row.get("status") is None and "status" in t.attributes:
+        row["status"] = "active"
+    if row.get("full_name") is None and "full_name" in t.attributes:
+        row["full_name"] = row.get("name")
+
+
+def _fill_custom_attribute_key(w: Writer, t: EntityType, row: Dict[str, Any]) -> None:
+    if row.get("key") is None:
+        config = w.db.get(w.schema.types.get("CustomAttributeConfiguration", t).family,
+                          row.get("configuration_id") or "")
+        if config is not None:
+            row["key"] = config[2].get("key")
+
+
+def _fill_list_category(w: Writer, t: EntityType, row: Dict[str, Any]) -> None:
+    if row.get("category_id") is None and "ListCategory" in w.schema.types:
+        cats = w.db.find(w.schema.types["ListCategory"].family, {})
+        if cats:
+            row["category_id"] = cats[0][1]
 
 
 def _entity_type_name(schema: SchemaSet, t: EntityType) -> str:
