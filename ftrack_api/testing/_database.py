@@ -11,6 +11,8 @@ import sqlite3
 import threading
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from . import _json
+
 _DDL = """
 CREATE TABLE IF NOT EXISTS entity (
     rid INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -60,6 +62,8 @@ class Database:
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA busy_timeout=30000")
+            self.conn.execute("PRAGMA cache_size=-65536")
+            self.conn.execute("PRAGMA mmap_size=268435456")
             self.conn.executescript(_DDL)
             if path != ":memory:":
                 # Copying the write-ahead log back into the database file (and its fsync)
@@ -188,7 +192,7 @@ class Database:
 
     def insert(self, fam: str, key: str, type_id: str, data: Dict[str, Any]) -> None:
         self.conn.execute("INSERT INTO entity (fam, k, type, data) VALUES (?, ?, ?, ?)",
-                          (fam, key, type_id, json.dumps(data)))
+                          (fam, key, type_id, _json.dumps(data)))
 
     def insert_new(self, fam: str, key: str, type_id: str, data: Dict[str, Any]) -> bool:
         """Insert a row unless ``(fam, key)`` exists; return whether it was inserted.
@@ -197,7 +201,7 @@ class Database:
         """
         try:
             self.conn.execute("INSERT INTO entity (fam, k, type, data) VALUES (?, ?, ?, ?)",
-                              (fam, key, type_id, json.dumps(data)))
+                              (fam, key, type_id, _json.dumps(data)))
         except sqlite3.IntegrityError as error:
             if "UNIQUE" in str(error):
                 return False
@@ -207,7 +211,7 @@ class Database:
     def replace(self, fam: str, key: str, data: Dict[str, Any], new_key: Optional[str] = None) -> None:
         self.row_writes += 1
         self.conn.execute("UPDATE entity SET data = ?, k = ? WHERE fam = ? AND k = ?",
-                          (json.dumps(data), new_key or key, fam, key))
+                          (_json.dumps(data), new_key or key, fam, key))
 
     def set_type(self, fam: str, key: str, type_id: str) -> None:
         self.row_writes += 1
