@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ._backend import Backend
 from ._errors import BadRequestError
-from ._reads import RawJSON, dumps_results
+from ._reads import RawJSON, encode_results
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
@@ -20,7 +20,7 @@ _PLACEHOLDER_PNG = base64.b64decode(
 )
 
 def _encode(payload: Any) -> bytes:
-    return dumps_results(payload).encode("utf-8")
+    return encode_results(payload)
 
 
 def _cheap_to_encode(payload: Any) -> bool:
@@ -61,7 +61,8 @@ def create_app(backend: Backend, heartbeat_interval: float = 10.0) -> web.Applic
 
         status, body = await asyncio.get_running_loop().run_in_executor(
             None, _handle_and_encode, dict(request.headers), body)
-        return web.Response(status=status, body=body, content_type="application/json")
+        return web.Response(status=status, body=body, content_type="application/json",
+                            charset="utf-8")
 
     def _handle_and_encode(headers: Dict[str, str], body: bytes) -> Tuple[int, bytes]:
         # One executor hop per request: the payload is encoded by the worker thread that

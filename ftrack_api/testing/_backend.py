@@ -19,7 +19,7 @@ import threading
 import uuid
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from . import _values
+from . import _json, _values
 from ._database import Database
 from ._errors import (INVALID_CREDENTIALS_MESSAGE, BadRequestError, InvalidCredentialsError,
                       ServerError, ValidationError)
@@ -220,6 +220,16 @@ class Backend:
             return (500 if strict else 200), wrapped.to_wire()
 
     def _decode(self, body: bytes) -> List[Dict[str, Any]]:
+        operations = _json.fast_loads(body)
+        if operations is _json.UNDECODED:
+            operations = self._decode_stdlib(body)
+        elif b"\\u0000" in body and _NUL_ESCAPE.search(body):
+            # orjson refuses every lone surrogate itself; the NUL rule is ours.
+            raise ValidationError("Strings must not contain NUL (\\u0000) characters.")
+        return self._check_operations(operations)
+
+    def _decode_stdlib(self, body: bytes) -> Any:
+        """Decode a body with :mod:`json` (what orjson refuses gets its error here)."""
         try:
             operations = json.loads(body.decode("utf-8"), parse_constant=_no_constant,
                                     parse_float=_finite_float)
@@ -241,6 +251,9 @@ class Backend:
                                       "(a lone UTF-16 surrogate escape).") from None
             except RecursionError:
                 raise BadRequestError("Request body is nested too deeply.") from None
+        return operations
+
+    def _check_operations(self, operations: Any) -> List[Dict[str, Any]]:
         if not isinstance(operations, list):
             raise BadRequestError("Request body must be a JSON list of operations, got "
                                   f"{type(operations).__name__}.")

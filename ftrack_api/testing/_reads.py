@@ -5,6 +5,7 @@ import json
 import sqlite3
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from . import _json
 from ._database import Database, Row
 from ._errors import QueryError
 from ._query_compiler import Compiler, col
@@ -43,9 +44,16 @@ class RawJSON(str):
 def dumps_results(results: Any) -> str:
     """Serialise a batch result list that may hold :class:`RawJSON` items."""
     if isinstance(results, list) and any(isinstance(r, RawJSON) for r in results):
-        return "[" + ", ".join(r if isinstance(r, RawJSON) else json.dumps(r)
+        return "[" + ", ".join(r if isinstance(r, RawJSON) else _json.dumps(r)
                                for r in results) + "]"
-    return json.dumps(results)
+    return _json.dumps(results)
+
+
+def encode_results(results: Any) -> bytes:
+    """:func:`dumps_results` as the UTF-8 bytes of a response body."""
+    if isinstance(results, list) and any(isinstance(r, RawJSON) for r in results):
+        return dumps_results(results).encode("utf-8")
+    return _json.dumps_bytes(results)
 
 
 class Reader:
