@@ -373,15 +373,17 @@ class Reader:
         memo = self.db.memo
         fields = memo.get(("full_fields", type_id))
         if fields is None:
+            # (stored attributes that are returned, the datetime ones among them)
             t = self.schema.types[type_id]
-            fields = memo[("full_fields", type_id)] = [
-                (name, attr.is_datetime) for name, attr in t.attributes.items()
-                if attr.kind in ("scalar", "opaque") and name not in t.computed]
+            names = frozenset(name for name, attr in t.attributes.items()
+                              if attr.kind in ("scalar", "opaque") and name not in t.computed)
+            fields = memo[("full_fields", type_id)] = (
+                names, frozenset(name for name in names if t.attributes[name].is_datetime))
+        returned, datetimes = fields
         obj = self.base_object(type_id, data)
-        for name, is_datetime in fields:
-            if name in data:
-                value = data[name]
-                if is_datetime and value is not None:
+        for name, value in data.items():  # a record holds fewer names than its type
+            if name in returned:
+                if value is not None and name in datetimes:
                     value = {"__type__": "datetime", "value": value}
                 obj[name] = value
         return obj

@@ -164,8 +164,9 @@ class Writer:
             row.setdefault(name, value)
         for rule in plan.fills:
             rule(self, t, row)
-        for name in plan.computed:
-            row.pop(name, None)
+        if not plan.computed.isdisjoint(row):
+            for name in plan.computed:
+                row.pop(name, None)
         for name in t.primary_key:
             if row.get(name) is None:
                 attr = t.attributes.get(name)
@@ -181,7 +182,9 @@ class Writer:
             self._check_timer(t, key, row)
         if not self.db.insert_new(t.family, key, t.id, row):
             raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
-        self.changes.append(Change("add", t.id, key, row, added=dict(row)))
+        # The change keeps the row as created: a copy only when collections are written
+        # next (they can add to the row), else nothing changes the row any more.
+        self.changes.append(Change("add", t.id, key, row, added=dict(row) if deferred else row))
         for name, value in deferred:
             self._set_collection(t, key, row, name, value)
         return {"action": "create", "data": self.reader.full_object(t.id, row)}
@@ -277,13 +280,21 @@ class Writer:
     def _mirror_aliases(t: EntityType, row: Dict[str, Any], changed: Sequence[str] = ()) -> None:
         """Attributes stored in one column (the real Schema.type_id and object_type_id
         both alias ``typeid``) are one value: a value set on one is the other's too."""
-        shared = _alias_groups(t)
-        for names in shared:
-            source = next((n for n in names if n in changed), None) or next(
-                (n for n in names if row.get(n) is not None), None)
-            if source is not None:
+        for names in _alias_groups(t):
+            source = None
+            for name in names:  # a name just set wins, else the first one with a value
+                if name in changed:
+                    source = name
+                    break
+            else:
                 for name in names:
-                    row[name] = row[source]
+                    if row.get(name) is not None:
+                        source = name
+                        break
+            if source is not None:
+                value = row[source]
+                for name in names:
+                    row[name] = value
 
     def _fill(self, t: EntityType, row: Dict[str, Any]) -> None:
         """Server-filled values of a new row (ftrack's defaults beyond the schema's)."""
@@ -781,7 +792,7 @@ class _CreatePlan:
             (name, attr.default) for name, attr in t.attributes.items()
             if attr.kind == "scalar" and attr.has_default)
         self.classifiers = tuple(t.classifiers.items())
-        self.computed = tuple(t.computed)
+        self.computed = frozenset(t.computed)
         self.timer = schema.is_a(t.id, "Timer")
         self.fills: Tuple[_FillRule, ...] = tuple(_fill_rules(schema, t))
 
