@@ -15,8 +15,11 @@ from ftrack_api._codec import PLAIN_TYPES, reference_value, reference_values
 
 NOT_SET = ftrack_api.symbol.NOT_SET
 
-#: Default maximum number of operations per request.
-MAX_OPERATIONS_PER_REQUEST = 500
+#: Default maximum number of operations per request. The official client sends a whole
+#: commit in one request; up to this many operations this library does the same (one
+#: request, one transaction), and only splits larger commits, which keeps each request
+#: well within an HTTP timeout.
+MAX_OPERATIONS_PER_REQUEST = 5000
 
 
 def _key(entity_type: str, entity_key: Any) -> Tuple[str, Tuple[str, ...]]:

@@ -208,7 +208,9 @@ class Session(_IdentityMap, _SessionHelpers):
     #: ``event_hub_class=`` to the constructor.
     event_hub_class: Any = EventHub
 
-    #: Maximum number of operations sent in one request by :meth:`commit`.
+    #: Maximum number of operations sent in one request by :meth:`commit` (a server that
+    #: advertises a lower ``max_operations_per_request`` in its information lowers it for
+    #: the session).
     max_operations_per_request = _unit_of_work.MAX_OPERATIONS_PER_REQUEST
 
     def __init__(
@@ -295,6 +297,11 @@ class Session(_IdentityMap, _SessionHelpers):
             [{"action": "query_server_information"}], idempotent=True
         )[0]
         self._timezone_support = bool(self._server_information.get("is_timezone_support_enabled", True))
+        cap = self._server_information.get("max_operations_per_request")
+        if cap.__class__ is int and 0 < cap < self.max_operations_per_request:
+            # A server that refuses larger requests says so (the local server does when
+            # it is given a cap): commits are split to fit.
+            self.max_operations_per_request = cap
         self.check_server_compatibility()
 
         hub_class = event_hub_class or type(self).event_hub_class or EventHub

@@ -69,7 +69,6 @@ def _cycle_collection_paused() -> Iterator[None]:
     finally:
         gc.enable()
 SERVER_VERSION = "4.13.8"
-MAX_OPERATIONS_DEFAULT = 10000
 
 
 class Backend:
@@ -353,8 +352,13 @@ def _server_information(backend: Backend, reader: Reader, writer: Writer, op: Di
             "storage_limit": None, "display_task_dates_as_time": False,
         })
         return {k: info.get(k) for k in wanted}
-    return {k: info[k] for k in ("version", "schema_hash", "is_timezone_support_enabled",
-                                 "storage_scenario")}
+    default = {k: info[k] for k in ("version", "schema_hash", "is_timezone_support_enabled",
+                                    "storage_scenario")}
+    if backend.max_operations is not None:
+        # Not an ftrack key: tells clients of this server how to split a large commit
+        # (this library's Session reads it; other clients ignore unknown keys).
+        default["max_operations_per_request"] = backend.max_operations
+    return default
 
 
 def _user_information(backend: Backend, user_id: Any) -> Optional[Dict[str, Any]]:

@@ -171,6 +171,40 @@ def test_two_thousand_creates_split_into_requests(tmp_path):
             assert len(result) == 2000
 
 
+def test_a_server_cap_is_advertised_and_followed(tmp_path):
+    """The local server started with a cap says so in its information; a session uses it."""
+    from ftrack_api.testing import LocalServer
+
+    with LocalServer(database=":memory:", max_operations_per_request=300) as server:
+        with server.session(schema_cache_path=str(tmp_path)) as session:
+            assert session.server_information["max_operations_per_request"] == 300
+            assert session.max_operations_per_request == 300
+            recorder = Recorder(session)
+            schema = session.query("ProjectSchema").first()
+            project = session.create("Project", {"name": "capped", "full_name": "C", "project_schema": schema})
+            for index in range(700):
+                session.create("Folder", {"name": "f{0}".format(index), "parent": project})
+            session.commit()
+            assert [len(batch) for batch in recorder.batches()] == [300, 300, 101]
+
+
+def test_a_commit_of_a_thousand_creates_is_one_request(session, project, new_session):
+    """Without an advertised cap (the default local server, ftrack), a commit of up to
+    MAX_OPERATIONS_PER_REQUEST operations is one request and one transaction."""
+    assert _unit_of_work.MAX_OPERATIONS_PER_REQUEST == 5000
+    assert "max_operations_per_request" not in session.server_information
+    assert session.max_operations_per_request == 5000
+    _, sequence = project
+    recorder = Recorder(session)
+    shots = [session.create("Shot", {"name": "s{0}".format(index), "parent": sequence})
+             for index in range(1200)]
+    session.commit()
+    assert [len(batch) for batch in recorder.batches()] == [1200]
+    names = {row["name"] for row in new_session().query(
+        'select name from Shot where parent_id is "{0}"'.format(sequence["id"]))}
+    assert {shot["name"] for shot in shots} <= names
+
+
 def test_rejected_commit_then_rollback(session, project, new_session):
     project_entity, sequence = project
     loaded_name = sequence["name"]
