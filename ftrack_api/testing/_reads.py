@@ -20,6 +20,9 @@ _NEEDS_RECORD = frozenset({"link", "_link", "is_latest_version", "time_logged",
 
 
 def key_of(t: EntityType, data: Dict[str, Any]) -> Optional[str]:
+    if len(t.primary_key) == 1:  # most types: one ``id``
+        value = data.get(t.primary_key[0])
+        return None if value is None else str(value)
     values = [data.get(name) for name in t.primary_key]
     if any(v is None for v in values):
         return None
@@ -381,6 +384,13 @@ class Reader:
                 names, frozenset(name for name in names if t.attributes[name].is_datetime))
         returned, datetimes = fields
         obj = self.base_object(type_id, data)
+        if returned.issuperset(data):  # the usual record: every stored name is returned
+            obj.update(data)
+            for name in datetimes:
+                value = obj.get(name)
+                if value is not None:
+                    obj[name] = {"__type__": "datetime", "value": value}
+            return obj
         for name, value in data.items():  # a record holds fewer names than its type
             if name in returned:
                 if value is not None and name in datetimes:

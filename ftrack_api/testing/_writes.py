@@ -270,11 +270,13 @@ class Writer:
                 else:
                     checks.append((name, name))
             t.__dict__["_required_columns"] = checks
-        missing = [name for name, column in checks if row.get(column) is None]
-        if missing:
-            raise ValidationError(
-                f"Missing required value(s) for {t.id}: {', '.join(sorted(missing))}."
-            )
+        get = row.get
+        for _name, column in checks:
+            if get(column) is None:
+                missing = [name for name, column in checks if get(column) is None]
+                raise ValidationError(
+                    f"Missing required value(s) for {t.id}: {', '.join(sorted(missing))}."
+                )
 
     @staticmethod
     def _mirror_aliases(t: EntityType, row: Dict[str, Any], changed: Sequence[str] = ()) -> None:
@@ -295,11 +297,6 @@ class Writer:
                 value = row[source]
                 for name in names:
                     row[name] = value
-
-    def _fill(self, t: EntityType, row: Dict[str, Any]) -> None:
-        """Server-filled values of a new row (ftrack's defaults beyond the schema's)."""
-        for rule in _create_plan(self.schema, t).fills:
-            rule(self, t, row)
 
     def _fill_typed_context(self, t: EntityType, row: Dict[str, Any]) -> None:
         row["context_type"] = "task"
