@@ -153,39 +153,29 @@ def test_states_and_created_modified_deleted(session, project):
     assert ftrack_api.inspection.state(shot) is ftrack_api.symbol.NOT_SET
 
 
-def test_two_thousand_creates_split_into_requests(tmp_path):
+@pytest.mark.parametrize("cap, folders, sizes", [
+    (500, 2000, [500, 500, 500, 500, 1]),  # the acceptance case: 2,000 creates, a 500 cap
+    (300, 700, [300, 300, 101]),
+])
+def test_creates_split_into_requests_at_the_servers_cap(tmp_path, cap, folders, sizes):
+    """The local server started with a cap says so in its information; a session splits
+    its commits to fit, and every create arrives."""
     from ftrack_api.testing import LocalServer
 
-    with LocalServer(database=":memory:", max_operations_per_request=500) as server:
+    with LocalServer(database=":memory:", max_operations_per_request=cap) as server:
         with server.session(schema_cache_path=str(tmp_path)) as session:
+            assert session.server_information["max_operations_per_request"] == cap
+            assert session.max_operations_per_request == cap
             recorder = Recorder(session)
             schema = session.query("ProjectSchema").first()
             project = session.create("Project", {"name": "big", "full_name": "Big", "project_schema": schema})
-            for index in range(2000):
+            for index in range(folders):
                 session.create("Folder", {"name": "f{0}".format(index), "parent": project})
             session.commit()
-            sizes = [len(batch) for batch in recorder.batches()]
-            assert sizes == [500, 500, 500, 500, 1]
+            assert [len(batch) for batch in recorder.batches()] == sizes
         with server.session(schema_cache_path=str(tmp_path)) as fresh:
             result = fresh.query('select id from Folder where project_id is "{0}"'.format(project["id"]))
-            assert len(result) == 2000
-
-
-def test_a_server_cap_is_advertised_and_followed(tmp_path):
-    """The local server started with a cap says so in its information; a session uses it."""
-    from ftrack_api.testing import LocalServer
-
-    with LocalServer(database=":memory:", max_operations_per_request=300) as server:
-        with server.session(schema_cache_path=str(tmp_path)) as session:
-            assert session.server_information["max_operations_per_request"] == 300
-            assert session.max_operations_per_request == 300
-            recorder = Recorder(session)
-            schema = session.query("ProjectSchema").first()
-            project = session.create("Project", {"name": "capped", "full_name": "C", "project_schema": schema})
-            for index in range(700):
-                session.create("Folder", {"name": "f{0}".format(index), "parent": project})
-            session.commit()
-            assert [len(batch) for batch in recorder.batches()] == [300, 300, 101]
+            assert len(result) == folders
 
 
 def test_a_commit_of_a_thousand_creates_is_one_request(session, project, new_session):
