@@ -8,6 +8,7 @@ import uuid
 from typing import Any, Callable, List, Optional, Tuple
 
 import pytest
+from _ports import free_port  # noqa: F401 (also imported from here by the tests)
 
 
 def unique(prefix: str = "adv") -> str:
@@ -15,13 +16,6 @@ def unique(prefix: str = "adv") -> str:
     return "{0}_{1}".format(prefix, uuid.uuid4().hex[:10])
 
 
-def free_port() -> int:
-    """A loopback TCP port nobody listens on (at the time of the call)."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 Answer = Tuple[Any, ...]

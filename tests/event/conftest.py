@@ -7,11 +7,11 @@ of the local server.  The acceptance tests use ``LocalServer`` and sessions.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from typing import Optional
 
 import pytest
+from _ports import free_port  # noqa: F401 (also imported from here by the tests)
 
 from ftrack_api.event._policy import ReconnectPolicy
 from ftrack_api.event.hub import EventHub
@@ -101,10 +101,6 @@ class BrokerServer:
         self.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

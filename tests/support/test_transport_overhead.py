@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import http.client
 import http.server
-import socket
 import threading
 import urllib.parse
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import requests
+from _ports import free_port
 
 import ftrack_api.exception
 
@@ -129,12 +129,6 @@ def _no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def test_environment_proxy_carries_every_api_request(local_server, proxy, via_proxy):
@@ -150,7 +144,7 @@ def test_environment_proxy_carries_every_api_request(local_server, proxy, via_pr
 
 
 def test_proxy_on_a_closed_port_is_the_typed_unreachable_error(local_server, monkeypatch, tmp_path):
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:{0}".format(closed_port()))
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:{0}".format(free_port()))
     with pytest.raises(ftrack_api.exception.ServerUnreachableError) as info:
         local_server.session(schema_cache_path=str(tmp_path))
     assert isinstance(info.value, requests.exceptions.ConnectionError)
@@ -160,7 +154,7 @@ def test_proxy_on_a_closed_port_is_the_typed_unreachable_error(local_server, mon
 
 @pytest.mark.parametrize("variable", ["NO_PROXY", "no_proxy"])
 def test_no_proxy_bypasses_the_environment_proxy(local_server, monkeypatch, tmp_path, variable):
-    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:{0}".format(closed_port()))
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:{0}".format(free_port()))
     monkeypatch.setenv(variable, "127.0.0.1")
     session = local_server.session(schema_cache_path=str(tmp_path))
     try:
