@@ -25,17 +25,35 @@ POSTs to the API URL (every other request is requests' unchanged work):
 
 ``post``, ``send``, the adapters, redirects, cookie extraction, hooks and the
 exceptions stay requests' own.
+
+Knowing when a request is on the wire
+-------------------------------------
+
+:func:`when_sent` lets a thread learn the moment its request has been written out
+and it starts to wait for the answer (the connection's ``getresponse``). The query
+prefetch uses it: the caller hands the next page's request to a worker thread and
+waits for that moment before it merges the current page. Without it the worker
+needed the interpreter lock to build and write the request while the caller held it
+for the whole merge, so the request only left after the merge and nothing overlapped.
+The connection classes of the transport's pools call the thread's callback; with a
+pool of other classes (a SOCKS proxy, an adapter mounted by a script) no callback
+comes and the caller stops waiting for it (see :mod:`ftrack_api.query`).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import threading
 import time
-from typing import Any, Callable, Dict, NamedTuple, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, NamedTuple, Optional, Tuple
 
 import requests
 import requests.adapters
 import requests.hooks
+import urllib3.connection
+import urllib3.connectionpool
+import urllib3.poolmanager
 
 import ftrack_api.exception
 from ftrack_api._errors_net import ServerUnreachableError
@@ -66,6 +84,73 @@ def _read_whole_body(response: Any) -> None:
     if getattr(response, "_content", None) is False:
         response._content = b"".join(response.iter_content(None)) or b""
         response._content_consumed = True
+
+
+_sent_callbacks = threading.local()
+
+
+@contextlib.contextmanager
+def when_sent(callback: Callable[[], None]) -> Iterator[None]:
+    """Call *callback* each time a request of this thread has been written out.
+
+    It runs on this thread when the connection starts to wait for the answer (once per
+    attempt when a request is retried), and only for the transport's own pools.
+    """
+    previous = getattr(_sent_callbacks, "callback", None)
+    _sent_callbacks.callback = callback
+    try:
+        yield
+    finally:
+        _sent_callbacks.callback = previous
+
+
+def _request_written() -> None:
+    callback = getattr(_sent_callbacks, "callback", None)
+    if callback is not None:
+        callback()
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    """urllib3's connection, telling :func:`when_sent` that the request is written."""
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        _request_written()
+        return super().getresponse(*args, **kwargs)
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    """urllib3's TLS connection, telling :func:`when_sent` that the request is written."""
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        _request_written()
+        return super().getresponse(*args, **kwargs)
+
+
+class _HTTPConnectionPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOL_CLASSES = {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
+
+
+class _ApiAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter whose pools (direct or through an HTTP proxy) use the
+    connection classes above; everything else is the adapter's own."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_POOL_CLASSES)
+
+    def proxy_manager_for(self, proxy: Any, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        # An HTTP(S) proxy's manager uses urllib3's default pools; a SOCKS proxy's its own.
+        if getattr(manager, "pool_classes_by_scheme", None) is urllib3.poolmanager.pool_classes_by_scheme:
+            manager.pool_classes_by_scheme = dict(_POOL_CLASSES)
+        return manager
 
 
 class RetryPolicy(NamedTuple):
@@ -204,7 +289,7 @@ class HttpTransport(object):
         self.timeout = timeout
         self.retry_policy = retry_policy
         session = _ApiSession(self.url, auth)
-        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+        adapter = _ApiAdapter(pool_connections=4, pool_maxsize=32)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.headers.update(headers)

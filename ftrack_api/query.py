@@ -4,6 +4,7 @@ from __future__ import annotations
 import collections.abc
 import re
 import threading
+import time
 from typing import Any, Dict, List, Optional, Tuple
 
 import ftrack_api.exception
@@ -272,6 +273,9 @@ def _page_parts(answer: Any, expression: str) -> Any:
 
 #: Seconds between two looks at the session while waiting for a prefetched page.
 _CLOSED_CHECK_INTERVAL = 0.1
+#: Longest wait, in seconds, for the prefetch request to be written out before the
+#: caller merges anyway (a slow connect, a busy machine).
+_SENT_WAIT = 0.05
 
 
 class _Prefetch:
@@ -291,12 +295,37 @@ class _Prefetch:
         self._answer: Any = None
         self._error: Optional[BaseException] = None
         self._closing = False
+        self._sent = False
+        self._reports_sent = True
         self._thread = threading.Thread(target=self._run, name="ftrack-query-prefetch", daemon=True)
         self._thread.start()
 
     def start(self, expression: str) -> None:
+        """Hand *expression* to the worker; return once its request is on the wire.
+
+        Waiting for that moment is what lets the caller's merge overlap the server's
+        work: the worker needs the interpreter lock to build and write the request,
+        which a caller merging straight away would hold until the merge is done. The
+        wait ends early if the request fails, lasts at most :data:`_SENT_WAIT`, and is
+        no longer made once a request succeeded without the transport reporting it
+        sent (pools of other classes).
+        """
         with self._ready:
             self._job, self._done, self._answer, self._error = expression, False, None, None
+            self._sent = False
+            self._ready.notify_all()
+            if not self._reports_sent:
+                return
+            deadline = time.monotonic() + _SENT_WAIT
+            while not (self._sent or self._done or self._closing):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                self._ready.wait(remaining)
+
+    def _mark_sent(self) -> None:
+        with self._ready:
+            self._sent = True
             self._ready.notify_all()
 
     def result(self) -> Any:
@@ -316,6 +345,10 @@ class _Prefetch:
             self._ready.notify_all()
 
     def _run(self) -> None:
+        # Here, not at module level: the model modules do not import the transport
+        # (nor requests); a prefetch only runs for a session that has one.
+        from ftrack_api._transport import when_sent
+
         while True:
             with self._ready:
                 while self._job is None and not self._closing:
@@ -324,9 +357,12 @@ class _Prefetch:
                     return
                 expression, self._job = self._job, None
             try:
-                answer, error = self._fetch(expression), None
+                with when_sent(self._mark_sent):
+                    answer, error = self._fetch(expression), None
             except BaseException as failure:  # handed to the caller by result()
                 answer, error = None, failure
             with self._ready:
                 self._answer, self._error, self._done = answer, error, True
+                if error is None and not self._sent:
+                    self._reports_sent = False  # this transport never says; stop waiting
                 self._ready.notify_all()

@@ -289,3 +289,16 @@ def test_other_requests_on_the_session_are_prepared_by_requests(local_server, pr
     assert headers["ftrack-user"] == local_server.api_user
     session.query("User").first()  # the next API call carries none of that
     assert "x-once" not in proxy.api_requests(local_server.url)[-1]
+
+
+def test_requests_through_an_http_proxy_report_when_written(local_server, proxy, via_proxy):
+    # The query prefetch waits for this report before merging; a proxy must not lose it.
+    from ftrack_api._transport import when_sent
+
+    session = via_proxy()
+    before = len(proxy.api_requests(local_server.url))
+    reports: List[str] = []
+    with when_sent(lambda: reports.append("written")):
+        assert session.query("User").first() is not None
+    assert reports == ["written"]
+    assert len(proxy.api_requests(local_server.url)) == before + 1  # it went via the proxy
