@@ -20,7 +20,7 @@ import uuid
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from . import _json, _values
-from ._database import Database
+from ._database import INDEXED_FOREIGN_KEYS, Database
 from ._errors import (INVALID_CREDENTIALS_MESSAGE, BadRequestError, InvalidCredentialsError,
                       ServerError, ValidationError)
 from ._reads import Reader
@@ -82,6 +82,7 @@ class Backend:
             sys.setrecursionlimit(5000)
         self.schema = SchemaSet(schemas)
         self.db = Database(database)
+        self.db.index_foreign_keys(self._families_by_foreign_key())
         self.lock = threading.Lock()
         self.max_operations = max_operations_per_request
         self.server_url = server_url
@@ -192,6 +193,15 @@ class Backend:
         return (200, "removed") if removed else (404, "No such component data.")
 
     # -- batch ---------------------------------------------------------------------------
+    def _families_by_foreign_key(self) -> Dict[str, List[str]]:
+        """The families whose types have each indexed foreign key (for the indexes)."""
+        families: Dict[str, List[str]] = {}
+        for t in self.schema.types.values():
+            for fk in INDEXED_FOREIGN_KEYS:
+                if fk in t.attributes and t.family not in families.setdefault(fk, []):
+                    families[fk].append(t.family)
+        return families
+
     def handle(self, headers: Dict[str, str], body: bytes) -> Tuple[int, Any]:
         """Process one POST /api request; return (HTTP status, payload).
 

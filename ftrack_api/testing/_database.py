@@ -6,6 +6,7 @@ with the stored scalar attributes.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -31,9 +32,10 @@ CREATE TABLE IF NOT EXISTS upload_part (upload_id TEXT NOT NULL, part_number INT
                                         data BLOB NOT NULL,
                                         PRIMARY KEY (upload_id, part_number));
 """
-# Expression indexes for the foreign keys most queries follow.
-_INDEXED_FKS = ("parent_id", "project_id", "asset_id", "context_id", "entity_id", "version_id",
-                "component_id", "status_id", "configuration_id", "user_id", "list_id")
+# Expression indexes for the foreign keys most queries follow (Database.index_foreign_keys).
+INDEXED_FOREIGN_KEYS = ("parent_id", "project_id", "asset_id", "context_id", "entity_id",
+                        "version_id", "component_id", "status_id", "configuration_id", "user_id",
+                        "list_id")
 
 Row = Tuple[str, str, Dict[str, Any]]  # (type, key, data)
 
@@ -72,16 +74,37 @@ class Database:
                 self._checkpointer = _Checkpointer(path)
         except sqlite3.Error as error:
             raise ValueError(f"Cannot open the database {path!r}: {error}.") from None
-        for fk in _INDEXED_FKS:
-            # Partial: rows without the key (most rows, for most keys) add no index entry,
-            # which makes inserts cheaper. ``= value`` and ``IN (...)`` terms imply
-            # ``IS NOT NULL``, so every lookup by a key value still uses the index.
-            self.conn.execute(f"DROP INDEX IF EXISTS entity_fk_{fk}")  # older full indexes
-            self.conn.execute(
-                f"CREATE INDEX IF NOT EXISTS entity_pfk_{fk} ON entity "
-                f"(fam, json_extract(data, '$.{fk}')) "
-                f"WHERE json_extract(data, '$.{fk}') IS NOT NULL"
-            )
+
+    def index_foreign_keys(self, families: Dict[str, Sequence[str]]) -> None:
+        """Keep one expression index per foreign key, over the families that have it.
+
+        *families* maps each name of :data:`INDEXED_FOREIGN_KEYS` to the entity families whose
+        types have that attribute (from the schema). Each index is partial on ``fam``
+        (``WHERE fam = 'A' OR fam = 'B'``): a row of another family costs an insert only
+        a comparison of its family, where a ``json_extract(...) IS NOT NULL`` condition
+        parsed the row's JSON for every index. Every lookup names its family
+        (``e.fam = 'Context' AND json_extract(e.data, '$.parent_id') = ...``), which
+        implies the condition, so the index is used as before. Indexes of another
+        definition (an older release, another schema set) are replaced.
+        """
+        wanted: Dict[str, str] = {}
+        for fk in INDEXED_FOREIGN_KEYS:
+            names = sorted(set(families.get(fk, ())))
+            if not names:
+                continue
+            where = " OR ".join("fam = '{0}'".format(name.replace("'", "''")) for name in names)
+            digest = hashlib.sha1(where.encode("utf-8")).hexdigest()[:8]
+            wanted[f"entity_ffk_{fk}_{digest}"] = (
+                f"CREATE INDEX IF NOT EXISTS entity_ffk_{fk}_{digest} ON entity "
+                f"(fam, json_extract(data, '$.{fk}')) WHERE {where}")
+        existing = [row[0] for row in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entity'")]
+        for name in existing:
+            if name.startswith(("entity_fk_", "entity_pfk_", "entity_ffk_")) and name not in wanted:
+                self.conn.execute(f'DROP INDEX IF EXISTS "{name}"')
+        for name, sql in wanted.items():
+            if name not in existing:
+                self.conn.execute(sql)
 
     def close(self) -> None:
         if self._checkpointer is not None:

@@ -71,26 +71,71 @@ def test_many_creates_under_one_parent_all_get_its_project(world: Dict[str, Any]
     assert {r["data"]["project_id"] for r in results} == {project["id"]}
 
 
-def test_foreign_key_lookups_use_the_partial_indexes(world: Dict[str, Any]) -> None:
-    api = world["api"]
-    api.project()  # the database has rows
-    conn = sqlite3.connect(world["path"])
+def _indexes(path: str) -> Dict[str, str]:
+    conn = sqlite3.connect(path)
     try:
-        names = {row[0]: row[1] for row in conn.execute(
+        return {row[0]: row[1] for row in conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index'")}
-        assert "entity_fk_parent_id" not in names
-        assert "IS NOT NULL" in names["entity_pfk_parent_id"]
-        for sql in ("SELECT k FROM entity WHERE fam = 'Context' AND "
-                    "json_extract(data, '$.parent_id') = 'x'",
-                    "SELECT k FROM entity WHERE fam = 'Context' AND "
-                    "json_extract(data, '$.parent_id') IN ('x', 'y')"):
-            plan = " ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
-            assert "entity_pfk_parent_id" in plan, plan
     finally:
         conn.close()
-    # Rows without the key are still found by IS NULL criteria (no index entry needed).
+
+
+def _plan(path: str, sql: str) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return " ".join(row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+    finally:
+        conn.close()
+
+
+def test_foreign_key_lookups_use_the_family_partial_indexes(world: Dict[str, Any]) -> None:
+    api = world["api"]
+    api.project()  # the database has rows
+    names = _indexes(world["path"])
+    assert not [n for n in names if n.startswith(("entity_fk_", "entity_pfk_"))]
+    (parent_index,) = [n for n in names if n.startswith("entity_ffk_parent_id_")]
+    # Partial on the families that have the key (a Status row is not in it), not on the
+    # key's JSON value, which every insert had to extract for every index.
+    where = names[parent_index].split(" WHERE ", 1)[1]
+    assert "fam = 'Context'" in where and "fam = 'Note'" in where
+    assert "'Status'" not in where and "json_extract" not in where
+    assert not [n for n in names if n.startswith("entity_ffk_asset_id_")
+                and "'Context'" in names[n]]
+    for sql in ("SELECT k FROM entity WHERE fam = 'Context' AND "
+                "json_extract(data, '$.parent_id') = 'x'",
+                "SELECT k FROM entity WHERE fam = 'Context' AND "
+                "json_extract(data, '$.parent_id') IN ('x', 'y')",
+                "SELECT e.k FROM entity e WHERE e.fam = 'Context' AND e.type IN ('Task') AND "
+                "json_extract(e.data, '$.project_id') = 'x' ORDER BY e.rid ASC"):
+        plan = _plan(world["path"], sql)
+        assert "entity_ffk_" in plan and "<expr>=?" in plan, plan
+    # Rows without the key are found by IS NULL criteria as before.
     projects = api.rows("select name from Project where parent_id is None")
     assert projects
+
+
+def test_a_database_with_older_foreign_key_indexes_gets_the_new_ones(tmp_path: Any) -> None:
+    path = str(tmp_path / "older.sqlite")
+    with LocalServer(database=path) as srv:
+        api = Api(srv)
+        project = api.project()
+        shot = api.create("Shot", name="kept", parent=api.ref(project))
+    conn = sqlite3.connect(path)
+    try:  # what an earlier release left in the file
+        for name in [n for n in _indexes(path) if n.startswith("entity_ffk_")]:
+            conn.execute(f'DROP INDEX "{name}"')
+        conn.execute("CREATE INDEX entity_pfk_parent_id ON entity (fam, json_extract(data, "
+                     "'$.parent_id')) WHERE json_extract(data, '$.parent_id') IS NOT NULL")
+        conn.commit()
+    finally:
+        conn.close()
+    with LocalServer(database=path) as srv:
+        names = _indexes(path)
+        assert "entity_pfk_parent_id" not in names
+        assert [n for n in names if n.startswith("entity_ffk_parent_id_")]
+        rows = Api(srv).rows(f'select name from Shot where parent_id is "{project["id"]}"')
+        assert [row["name"] for row in rows] == ["kept"]
+    assert shot["name"] == "kept"
 
 
 def test_updates_reach_a_listener_that_connects_after_unheard_batches(world: Dict[str, Any]) -> None:
