@@ -438,21 +438,26 @@ class Reader:
         memo = self.db.memo
         fields = memo.get(("full_fields", type_id))
         if fields is None:
-            # (stored attributes that are returned, the datetime ones among them)
+            # (stored attributes that are returned, the datetime ones among them, and the
+            # base object of an empty record: the type marker and base names, in order)
             t = self.schema.types[type_id]
             names = frozenset(name for name, attr in t.attributes.items()
                               if attr.kind in ("scalar", "opaque") and name not in t.computed)
             fields = memo[("full_fields", type_id)] = (
-                names, frozenset(name for name in names if t.attributes[name].is_datetime))
-        returned, datetimes = fields
-        obj = self.base_object(type_id, data)
+                names, frozenset(name for name in names if t.attributes[name].is_datetime),
+                self.base_object(type_id, {}))
+        returned, datetimes, empty = fields
         if returned.issuperset(data):  # the usual record: every stored name is returned
+            # base_object(type_id, data) then data on top: the base names keep their
+            # places and take data's values (the datetimes are wrapped below).
+            obj = empty.copy()
             obj.update(data)
             for name in datetimes:
                 value = obj.get(name)
                 if value is not None:
                     obj[name] = {"__type__": "datetime", "value": value}
             return obj
+        obj = self.base_object(type_id, data)
         for name, value in data.items():  # a record holds fewer names than its type
             if name in returned:
                 if value is not None and name in datetimes:
