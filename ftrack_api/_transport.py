@@ -134,6 +134,12 @@ class _HTTPSConnectionPool(urllib3.connectionpool.HTTPSConnectionPool):
     ConnectionCls = _HTTPSConnection
 
 
+# urllib3 names a pool or connection in its error messages by its class name: keep
+# urllib3's own ("HTTPConnectionPool(host=...): Max retries exceeded ...").
+for _subclass in (_HTTPConnection, _HTTPSConnection, _HTTPConnectionPool, _HTTPSConnectionPool):
+    _subclass.__name__ = _subclass.__qualname__ = _subclass.__name__.lstrip("_")
+del _subclass
+
 _POOL_CLASSES = {"http": _HTTPConnectionPool, "https": _HTTPSConnectionPool}
 
 

@@ -306,9 +306,12 @@ class _Prefetch:
         Waiting for that moment is what lets the caller's merge overlap the server's
         work: the worker needs the interpreter lock to build and write the request,
         which a caller merging straight away would hold until the merge is done. The
-        wait ends early if the request fails, lasts at most :data:`_SENT_WAIT`, and is
-        no longer made once a request succeeded without the transport reporting it
-        sent (pools of other classes).
+        wait ends early if the request fails, lasts at most :data:`_SENT_WAIT` (the
+        caller may take longer to get the interpreter lock back on a busy process), and
+        is no longer made by this prefetch once one of its requests succeeded without the
+        transport reporting it sent (pools of other classes: a SOCKS proxy, an adapter a
+        script mounted). Each ``all()`` has its own prefetch, so such a session pays the
+        wait once per ``all()``: at most 50 ms, or the first prefetched page's time.
         """
         with self._ready:
             self._job, self._done, self._answer, self._error = expression, False, None, None

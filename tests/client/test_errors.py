@@ -103,6 +103,10 @@ def test_unreachable_host(tmp_path):
     assert isinstance(info.value, ftrack_api.exception.ServerUnreachableError)
     assert isinstance(info.value, ftrack_api.exception.Error)
     assert str(port) in str(info.value)
+    # requests' and urllib3's own words, with urllib3's class names (the transport's pools
+    # are subclasses that keep them).
+    assert "HTTPConnectionPool(host='127.0.0.1', port={0})".format(port) in str(info.value)
+    assert "_HTTPConnection" not in str(info.value)
 
 
 def test_too_old_server(tmp_path):
