@@ -62,46 +62,58 @@ def _answer(connection: socket.socket) -> None:
                        b"Content-Length: " + str(len(payload)).encode() + b"\r\n\r\n" + payload)
 
 
-def test_start_returns_with_the_whole_request_already_written(silent_server: Any) -> None:
-    listener, url = silent_server
-    transport = _transport(url)
-    prefetch = _Prefetch(lambda expression: transport.send(BODY, True))
-    connection = None
+class Wire:
+    """A real transport and prefetch pointed at the silent server; accepted connections
+    are closed at teardown."""
+
+    def __init__(self, listener: socket.socket, url: str) -> None:
+        self.listener = listener
+        self.transport = _transport(url)
+        self.prefetch = _Prefetch(lambda expression: self.transport.send(BODY, True))
+        self.connections: List[socket.socket] = []
+
+    def accept(self) -> socket.socket:
+        connection, _ = self.listener.accept()  # non-blocking: it must be there already
+        self.connections.append(connection)
+        return connection
+
+    def close(self) -> None:
+        self.prefetch.close()
+        self.transport.close()
+        for connection in self.connections:
+            connection.close()
+
+
+@pytest.fixture
+def wire(silent_server: Any) -> Iterator[Wire]:
+    made = Wire(*silent_server)
     try:
-        prefetch.start("the next page")
-        # No sleep and no wait from here on: the connection and every byte of the request
-        # must already be at the listening socket.
-        connection, _ = listener.accept()
-        head, _, body = _drain(connection).partition(b"\r\n\r\n")
-        assert head.split(b"\r\n")[0] == b"POST /api HTTP/1.1"
-        assert body == BODY.encode("ascii")
+        yield made
+    finally:
+        made.close()
+
+
+def test_start_returns_with_the_whole_request_already_written(wire: Wire) -> None:
+    wire.prefetch.start("the next page")
+    # No sleep and no wait from here on: the connection and every byte of the request
+    # must already be at the listening socket.
+    connection = wire.accept()
+    head, _, body = _drain(connection).partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"POST /api HTTP/1.1"
+    assert body == BODY.encode("ascii")
+    _answer(connection)
+    assert wire.prefetch.result() == ANSWER
+
+
+def test_every_page_of_a_prefetch_is_written_before_start_returns(wire: Wire) -> None:
+    connection = None
+    for page in range(3):
+        wire.prefetch.start("page {0}".format(page))
+        if connection is None:
+            connection = wire.accept()  # one kept-alive connection for all pages
+        assert _drain(connection).endswith(BODY.encode("ascii"))
         _answer(connection)
-        assert prefetch.result() == ANSWER
-    finally:
-        prefetch.close()
-        transport.close()
-        if connection is not None:
-            connection.close()
-
-
-def test_every_page_of_a_prefetch_is_written_before_start_returns(silent_server: Any) -> None:
-    listener, url = silent_server
-    transport = _transport(url)
-    prefetch = _Prefetch(lambda expression: transport.send(BODY, True))
-    connection = None
-    try:
-        for page in range(3):
-            prefetch.start("page {0}".format(page))
-            if connection is None:
-                connection, _ = listener.accept()  # one kept-alive connection for all pages
-            assert _drain(connection).endswith(BODY.encode("ascii"))
-            _answer(connection)
-            assert prefetch.result() == ANSWER
-    finally:
-        prefetch.close()
-        transport.close()
-        if connection is not None:
-            connection.close()
+        assert wire.prefetch.result() == ANSWER
 
 
 def test_when_sent_reports_each_request_of_its_own_thread_only(session: Any) -> None:
