@@ -206,7 +206,7 @@ class Backend:
         """Process one POST /api request; return (HTTP status, payload).
 
         The payload may hold :class:`~._reads.RawJSON` items; serialise it with
-        :func:`~._reads.dumps_results`.
+        :func:`~._reads.encode_results` (the response body's bytes, as the app does).
         """
         lowered = {k.lower(): v for k, v in headers.items()}
         strict = lowered.get("ftrack-strict-api", "").strip().lower() in ("true", "1")
