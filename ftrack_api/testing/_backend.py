@@ -21,8 +21,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from . import _json, _values
 from ._database import INDEXED_FOREIGN_KEYS, Database
-from ._errors import (INVALID_CREDENTIALS_MESSAGE, BadRequestError, InvalidCredentialsError,
-                      ServerError, ValidationError)
+from ._errors import (INVALID_CREDENTIALS_MESSAGE, BadRequestError, DuplicateEntryError,
+                      InvalidCredentialsError, ServerError, ValidationError)
 from ._reads import Reader
 from ._schema import SchemaSet
 from ._seed import add_user, seed, user_id_for
@@ -287,7 +287,7 @@ class Backend:
             user_id = user_id_for(self.db, self.schema, username)
             reader = Reader(self.db, self.schema)
             writer = Writer(self.db, self.schema, reader, user_id)
-            self.db.begin()
+            self.db.begin(pipelined=True)
             try:
                 results = []
                 for index, op in enumerate(operations):
@@ -304,6 +304,15 @@ class Backend:
                 if self.api_user in self._pending_keys:  # LocalServer.api_key follows a reset
                     self.api_key = self._pending_keys[self.api_user]
             except BaseException:
+                try:
+                    # A create queued before the failing operation whose key exists is
+                    # the error a row-by-row batch would have stopped at.
+                    self.db.write_pending()
+                except DuplicateEntryError as earlier:
+                    self.db.rollback()
+                    raise earlier from None
+                except Exception:  # pragma: no cover - the first error is the one to report
+                    pass
                 self.db.rollback()
                 raise
             finally:

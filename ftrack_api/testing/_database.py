@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import queue
 import sqlite3
 import threading
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import _json
+from ._errors import DuplicateEntryError
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS entity (
@@ -45,6 +47,16 @@ CHECKPOINT_AFTER_ROWS = 1000
 #: Longest wait (ms) of the closing checkpoint for readers in other processes.
 CLOSE_CHECKPOINT_WAIT_MS = 100
 
+#: Rows of a pipelined batch written by one multi-row INSERT on the insert thread.
+INSERT_CHUNK = 128
+
+_INSERT_ONE = "INSERT INTO entity (fam, k, type, data) VALUES (?, ?, ?, ?)"
+
+
+def duplicate_message(type_id: str, key: str) -> str:
+    """The error text of a create whose key exists already."""
+    return f"Duplicate entry: {type_id} with key {key!r} already exists."
+
 
 class Database:
     def __init__(self, path: str) -> None:
@@ -58,8 +70,14 @@ class Database:
         #: values derived from existing rows stay valid while it is unchanged.
         self.row_writes = 0
         self._checkpointer: Optional[_Checkpointer] = None
+        # Rows of a pipelined batch not written yet (see begin): four values per row.
+        self._pipelined = False
+        self._pending: List[Any] = []
+        self._pending_rows = 0
+        self._inflight: Optional[_InsertJob] = None
+        self._inserter: Optional[_Inserter] = None
         try:
-            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             if path != ":memory:":
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=NORMAL")
@@ -106,7 +124,18 @@ class Database:
             if name not in existing:
                 self.conn.execute(sql)
 
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection, with every row of a pipelined batch written before it is used."""
+        if self._pending_rows or self._inflight is not None:
+            self.write_pending()
+        return self._conn
+
     def close(self) -> None:
+        self._discard_pending()
+        if self._inserter is not None:
+            self._inserter.stop()
+            self._inserter = None
         if self._checkpointer is not None:
             self._checkpointer.stop()
             try:
@@ -143,10 +172,21 @@ class Database:
         self._cursors[(query_key, offset)] = rid
 
     # -- transactions --------------------------------------------------------------------
-    def begin(self) -> None:
+    def begin(self, pipelined: bool = False) -> None:
+        """Start a write transaction.
+
+        *pipelined*: :meth:`insert_new` only queues its rows; they are written by
+        multi-row INSERTs on the insert thread (SQLite runs them without the interpreter
+        lock) while the caller goes on preparing the next rows, and every use of
+        :attr:`conn` first waits for and writes what is queued, so reads see every row
+        inserted before them. A duplicate key is then reported when the rows are
+        written: by :attr:`conn`, :meth:`write_pending` or :meth:`commit`.
+        """
         self.conn.execute("BEGIN IMMEDIATE")
+        self._pipelined = pipelined
 
     def commit(self) -> None:
+        self._pipelined = False
         self.conn.execute("COMMIT")
         checkpointer = self._checkpointer
         if checkpointer is not None:
@@ -159,8 +199,74 @@ class Database:
 
     def rollback(self) -> None:
         self.row_writes += 1
-        if self.conn.in_transaction:
-            self.conn.execute("ROLLBACK")
+        self._pipelined = False
+        self._discard_pending()
+        if self._conn.in_transaction:
+            self._conn.execute("ROLLBACK")
+
+    # -- pipelined inserts -----------------------------------------------------------------
+    def write_pending(self) -> None:
+        """Wait for the rows being written and write the queued ones (see :meth:`begin`).
+
+        Raises :class:`DuplicateEntryError` for the first row whose key exists; the
+        queue is empty afterwards either way (the caller rolls the transaction back).
+        """
+        try:
+            self._wait_inflight()
+            if self._pending_rows:
+                params, self._pending, self._pending_rows = self._pending, [], 0
+                try:
+                    _insert_rows(self._conn, params)
+                except _InsertFailed as error:
+                    self._raise_insert_error(error)
+        except BaseException:
+            self._discard_pending()
+            raise
+
+    def _dispatch_pending(self) -> None:
+        """Hand the queued rows to the insert thread once it has written the last ones."""
+        try:
+            self._wait_inflight()
+        except BaseException:
+            self._discard_pending()
+            raise
+        params, self._pending, self._pending_rows = self._pending, [], 0
+        inserter = self._inserter
+        if inserter is None:
+            inserter = self._inserter = _Inserter(self._conn)
+        self._inflight = inserter.start(params)
+
+    def _wait_inflight(self) -> None:
+        job, self._inflight = self._inflight, None
+        if job is not None:
+            job.done.wait()
+            if job.error is not None:
+                self._raise_insert_error(job.error)
+
+    def _raise_insert_error(self, error: BaseException) -> None:
+        if not isinstance(error, _InsertFailed):
+            raise error  # pragma: no cover - not a statement's error (MemoryError, ...)
+        if not (isinstance(error.error, sqlite3.IntegrityError) and "UNIQUE" in str(error.error)):
+            raise error.error
+        # The failed statement wrote none of its rows: insert them and the rest one by one,
+        # in order, to name the first whose key exists (as a row-by-row batch would have).
+        params = error.unwritten
+        for start in range(0, len(params), 4):
+            row = params[start:start + 4]
+            try:
+                self._conn.execute(_INSERT_ONE, row)
+            except sqlite3.IntegrityError as one:
+                if "UNIQUE" in str(one):
+                    raise DuplicateEntryError(duplicate_message(row[2], row[1])) from None
+                raise
+        raise error.error  # pragma: no cover - the statement failed, so one row must fail
+
+    def _discard_pending(self) -> None:
+        """Forget the queued rows, after waiting for a statement still running."""
+        job, self._inflight = self._inflight, None
+        if job is not None:
+            job.done.wait()
+        self._pending, self._pending_rows = [], 0
 
     # -- rows ------------------------------------------------------------------------------
     def get(self, fam: str, key: str) -> Optional[Row]:
@@ -221,10 +327,17 @@ class Database:
         """Insert a row unless ``(fam, key)`` exists; return whether it was inserted.
 
         One statement instead of a look-up and an insert: the unique key index answers.
+        In a pipelined transaction (:meth:`begin`) the row is queued and True returned;
+        a duplicate is reported when the queue is written.
         """
+        if self._pipelined:
+            self._pending += (fam, key, type_id, _json.dumps(data))
+            self._pending_rows += 1
+            if self._pending_rows >= INSERT_CHUNK:
+                self._dispatch_pending()
+            return True
         try:
-            self.conn.execute("INSERT INTO entity (fam, k, type, data) VALUES (?, ?, ?, ?)",
-                              (fam, key, type_id, _json.dumps(data)))
+            self.conn.execute(_INSERT_ONE, (fam, key, type_id, _json.dumps(data)))
         except sqlite3.IntegrityError as error:
             if "UNIQUE" in str(error):
                 return False
@@ -288,6 +401,93 @@ class Database:
                                  (upload_id,)).fetchall()
         self.conn.execute("DELETE FROM upload_part WHERE upload_id = ?", (upload_id,))
         return {number: bytes(data) for number, data in rows}
+
+
+_INSERT_SQL: Dict[int, str] = {}
+
+
+def _insert_rows(conn: sqlite3.Connection, params: List[Any]) -> None:
+    """INSERT the rows of *params* (four values each), in order, in few statements.
+
+    Row counts are split into powers of two, so that a handful of statement texts serve
+    every batch size (SQLite compiles each text once, in the connection's cache).
+    """
+    rows = len(params) // 4
+    start = 0
+    while rows:
+        size = 1 << (rows.bit_length() - 1)
+        sql = _INSERT_SQL.get(size)
+        if sql is None:
+            sql = _INSERT_SQL[size] = ("INSERT INTO entity (fam, k, type, data) VALUES "
+                                       + ", ".join(["(?, ?, ?, ?)"] * size))
+        try:
+            conn.execute(sql, params[start:start + 4 * size] if start or size != rows else params)
+        except sqlite3.Error as error:
+            raise _InsertFailed(error, params[start:]) from None
+        start += 4 * size
+        rows -= size
+
+
+class _InsertFailed(Exception):
+    """A statement of :func:`_insert_rows` failed: *unwritten* holds its rows and the rest."""
+
+    def __init__(self, error: sqlite3.Error, unwritten: List[Any]) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.unwritten = unwritten
+
+
+class _InsertJob:
+    __slots__ = ("params", "started", "done", "error")
+
+    def __init__(self, params: List[Any]) -> None:
+        self.params = params
+        self.started = threading.Event()
+        self.done = threading.Event()
+        self.error: Optional[BaseException] = None
+
+
+class _Inserter:
+    """The thread that writes the queued rows of pipelined batches.
+
+    SQLite executes a statement without holding the interpreter lock, so the rows of one
+    chunk are written while the request's thread prepares the next chunk: on two cores a
+    batch of creates costs about the larger of the two instead of their sum.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._jobs: "queue.SimpleQueue[Optional[_InsertJob]]" = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="ftrack-local-insert",
+                                        daemon=True)
+        self._thread.start()
+
+    def start(self, params: List[Any]) -> _InsertJob:
+        """Queue *params* and return once the thread has taken them.
+
+        Waiting here hands the interpreter lock to the thread at once; otherwise it
+        would wait for the caller's next switch interval (5 ms) to start the statement.
+        """
+        job = _InsertJob(params)
+        self._jobs.put(job)
+        job.started.wait()
+        return job
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            job.started.set()
+            try:
+                _insert_rows(self._conn, job.params)
+            except BaseException as error:  # reported on the request's thread
+                job.error = error
+            job.done.set()
 
 
 class _Checkpointer:

@@ -10,7 +10,7 @@ import uuid
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import _values
-from ._database import Database, Row
+from ._database import Database, Row, duplicate_message
 from ._errors import DuplicateEntryError, IntegrityError, NotFoundError, ValidationError
 from ._reads import Reader, key_from_values, key_of
 from ._schema import Computed, EntityType, Inverse, Link, SchemaSet, internal_key
@@ -181,7 +181,7 @@ class Writer:
         if plan.timer:
             self._check_timer(t, key, row)
         if not self.db.insert_new(t.family, key, t.id, row):
-            raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
+            raise DuplicateEntryError(duplicate_message(t.id, key))
         # The change keeps the row as created: a copy only when collections are written
         # next (they can add to the row), else nothing changes the row any more.
         self.changes.append(Change("add", t.id, key, row, added=dict(row) if deferred else row))
@@ -191,7 +191,7 @@ class Writer:
 
     def _check_timer(self, t: EntityType, key: str, row: Dict[str, Any]) -> None:
         if self.db.get(t.family, key) is not None:
-            raise DuplicateEntryError(f"Duplicate entry: {t.id} with key {key!r} already exists.")
+            raise DuplicateEntryError(duplicate_message(t.id, key))
         if self.db.find(t.family, {"user_id": row.get("user_id")}):
             raise DuplicateEntryError("DuplicateEntryError: a timer is already running for user "
                                       f"{row.get('user_id')!r}.")
