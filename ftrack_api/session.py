@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import threading
+from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import requests
@@ -67,6 +68,9 @@ NOT_SET = ftrack_api.symbol.NOT_SET
 _ENTITY_INIT = ftrack_api.entity.base.Entity.__init__
 _ENTITY_CONSTRUCT = ftrack_api.entity.base.Entity._construct
 _construct_new = ftrack_api.entity.base._construct_new
+_plain_create_plan = ftrack_api.entity.base._plain_create_plan
+_new_uid = ftrack_api.entity.base._new_uid
+_IMMUTABLE = ftrack_api.entity.base._IMMUTABLE
 MINIMUM_SERVER_VERSION = (3, 3, 11)
 
 class SessionAuthentication(requests.auth.AuthBase):
@@ -528,6 +532,10 @@ class Session(_IdentityMap, _SessionHelpers):
         cls = self.types.get(entity_type)
         if cls is None:
             cls = self._entity_class(entity_type)  # raises UnrecognisedEntityTypeError
+        if data.__class__ is dict and not reconstructing:
+            instance = self._create_plain(cls, data)
+            if instance is not None:
+                return instance
         with self._thread_lock:
             if not reconstructing and cls.__init__ is _ENTITY_INIT and cls._construct is _ENTITY_CONSTRUCT:
                 # What Entity.__init__ + _construct do, keeping what the construction learnt.
@@ -553,6 +561,57 @@ class Session(_IdentityMap, _SessionHelpers):
                     self._cache_store(key, instance)
                     return instance
             return self.merge(instance)
+
+    def _create_plain(self, cls: Any, data: Dict[str, Any]) -> Any:
+        """:meth:`create` of the usual kind in one step, or None when it is not one.
+
+        The usual kind: an entity class with the base constructor and one primary key,
+        given only plain immutable values of its scalar attributes, recorded as a
+        create, with no cached entity of the same key, in a session with the default
+        single-layer cache and key maker. The result is the one the general path gives
+        (the defaults, then the values, in ``_local``; one create operation with a copy
+        of them; the entity marked dirty and cached) without its per-value dispatch.
+        """
+        if not (self._single_layer and self._fast_keys and cls.__init__ is _ENTITY_INIT
+                and cls._construct is _ENTITY_CONSTRUCT and cls.attributes is not None):
+            return None
+        plan = _plain_create_plan(cls, cls.attributes._by_name)
+        if plan is None or not data.keys() <= plan[1] or not self._flags.record_operations:
+            return None
+        immutable = _IMMUTABLE
+        for value in data.values():
+            if value.__class__ not in immutable:
+                return None
+        defaults, _scalars, key_name = plan
+        local: Dict[str, Any] = {}
+        for name, default in defaults:
+            if name not in data:
+                local[name] = _new_uid() if default is _new_uid else default
+        local.update(data)
+        value = local.get(key_name)
+        if value.__class__ is not str:
+            return None
+        entity_type = cls.entity_type
+        key = "(%r, [%r])" % (entity_type, value)  # what _identity_key gives (_fast_keys)
+        with self._thread_lock:
+            identity = self._identity
+            if key in identity:
+                return None  # the general path merges into the cached entity
+            instance = cls.__new__(cls)
+            instance.session = self
+            instance._local = local
+            instance._remote = {}
+            instance._inflated = None
+            self._dirty[id(instance)] = instance
+            entity_key: Any = OrderedDict()
+            entity_key[key_name] = value
+            self.recorded_operations._push_create(
+                ftrack_api.operation.CreateEntityOperation._of_values(
+                    entity_type, entity_key, local.copy(), copied=True),
+                (value,),
+            )
+            identity[key] = instance
+        return instance
 
     def ensure(self, entity_type: str, data: Dict[str, Any], identifying_keys: Optional[Sequence[str]] = None) -> Any:
         """Return the entity matching *data* on *identifying_keys*, creating or updating it.

@@ -58,6 +58,34 @@ def _construction_plan(cls: Any, by_name: Dict[str, Any]) -> Tuple[List[Tuple[st
     return plan
 
 
+def _plain_create_plan(cls: Any, by_name: Dict[str, Any]) -> Optional[Tuple[Tuple[Tuple[str, Any], ...], frozenset, str]]:
+    """What :meth:`Session.create` needs to build a new *cls* from plain values directly.
+
+    Returns ``(defaults, scalars, key name)`` when *cls* has one primary key attribute and
+    every default is a plain scalar's immutable constant or a new id (``_new_uid``, kept
+    as the marker in *defaults*), else None. Worked out once, and again when the attribute
+    registry of the class is replaced or resized (as :func:`_construction_plan`).
+    """
+    cached = cls.__dict__.get("_ftrack_plain_create")
+    if cached is not None and cached[0] is by_name and cached[1] == len(by_name):
+        return cached[2]
+    defaults, scalars = _construction_plan(cls, by_name)
+    plan = None
+    keys = cls.primary_key_attributes
+    if keys and len(keys) == 1 and keys[0] in scalars:
+        values = []
+        for name, attribute, inline in defaults:
+            default = attribute.default_value
+            if not inline or (default is not _new_uid and (
+                    callable(default) or default.__class__ not in _IMMUTABLE)):
+                break
+            values.append((name, default))
+        else:
+            plan = (tuple(values), scalars, keys[0])
+    type.__setattr__(cls, "_ftrack_plain_create", (by_name, len(by_name), plan))
+    return plan
+
+
 def _construct_new(entity: Any, data: Any) -> Tuple[Optional[Tuple[str, ...]], bool]:
     """Fill a new *entity* from *data* and its defaults, recording its create operation.
 

@@ -7,6 +7,8 @@ import time
 import pytest
 
 import ftrack_api.exception
+import ftrack_api.inspection
+import ftrack_api.symbol
 from ftrack_api import _codec
 
 
@@ -134,3 +136,119 @@ def test_create_only_batches_optimise_like_mixed_batches() -> None:
     assert fast == general
     assert all("description" not in p["entity_data"] for p in fast)
     assert creates[0]["entity_data"]["description"] is NOT_SET  # inputs are not modified
+
+
+def _general_create(session, monkeypatch, entity_type, data):
+    """``Session.create`` with the one-step plain path switched off."""
+    with monkeypatch.context() as patch:
+        patch.setattr(type(session), "_create_plain", lambda self, cls, values: None)
+        return session.create(entity_type, data)
+
+
+def _state(session, entity):
+    operation = [op for op in session.recorded_operations
+                 if dict(op.entity_key) == {"id": entity["id"]}][-1]
+    return {
+        "local": list(entity._local.items()),
+        "remote": dict(entity._remote),
+        "dirty": entity in session._dirty.values(),
+        "cached": session.get(entity.entity_type, entity["id"]) is entity,
+        "operation": (type(operation).__name__, operation.entity_type,
+                      type(operation.entity_key).__name__, dict(operation.entity_key),
+                      list(operation.entity_data.items())),
+        "state": ftrack_api.inspection.state(entity),
+        "copied": operation.entity_data is not entity._local,
+    }
+
+
+def test_a_plain_create_is_what_the_general_path_builds(session, project, monkeypatch) -> None:
+    project = project[0]
+    status = session.query("Status").first()
+    values = {"name": "plain", "description": "one step", "parent_id": project["id"],
+              "status_id": status["id"], "bid": 2.5, "sort": 3}
+    plain = session._create_plain(session.types["Task"],
+                                  dict(values, id="11111111-1111-4111-8111-111111111111"))
+    assert plain is not None  # what session.create takes for these values
+    general = _general_create(session, monkeypatch, "Task",
+                              dict(values, id="22222222-2222-4222-8222-222222222222"))
+    one, other = _state(session, plain), _state(session, general)
+    for state in (one, other):  # the key differs; everything else is the same
+        state["local"] = [(name, value) for name, value in state["local"] if name != "id"]
+        name, etype, kind, key, data = state["operation"]
+        state["operation"] = (name, etype, kind, sorted(key),
+                              [(n, v) for n, v in data if n != "id"])
+    assert one == other
+    assert one["dirty"] and one["cached"] and one["copied"]
+    assert one["operation"][2] == "OrderedDict"
+    session.commit()
+    assert session.query(f'select name from Task where id is "{plain["id"]}"').one()["name"] == "plain"
+    # Defaults first (a new id, the schema's defaults), then the given values, in order.
+    fresh = session.create("Task", {"name": "defaults"})
+    assert list(fresh._local)[:1] == ["id"] and fresh._local["name"] == "defaults"
+    assert fresh._local["priority_id"] == session.types["Task"].attributes.get(
+        "priority_id").default_value
+    session.rollback()
+
+
+def test_a_changed_plain_entity_does_not_change_its_recorded_create(session) -> None:
+    task = session.create("Task", {"name": "before"})
+    task["name"] = "after"
+    create = [op for op in session.recorded_operations
+              if type(op).__name__ == "CreateEntityOperation" and dict(op.entity_key) == {"id": task["id"]}]
+    assert create[0].entity_data["name"] == "before"
+    assert task["name"] == "after"
+
+
+@pytest.mark.parametrize("case", ["entity value", "unset value", "integer key", "cached key",
+                                  "not recording", "non-scalar name"])
+def test_creates_the_plain_path_leaves_to_the_general_one(session, project, case) -> None:
+    project = project[0]
+    key = "33333333-3333-4333-8333-33333333333" + str(len(case) % 10)
+    data = {"name": case, "id": key}
+    cls = session.types["Task"]
+    if case == "entity value":
+        data["parent"] = project
+    elif case == "unset value":
+        data["description"] = ftrack_api.symbol.NOT_SET
+    elif case == "integer key":
+        data["id"] = 12345
+    elif case == "non-scalar name":
+        data["children"] = []
+    if case == "cached key":
+        first = session.create("Task", {"name": "first", "id": key})
+        assert session._create_plain(cls, dict(data)) is None
+        again = session.create("Task", dict(data))
+        assert again is first and first["name"] == case  # merged into the cached entity
+        return
+    if case == "not recording":
+        with session.operation_recording(False):
+            assert session._create_plain(cls, dict(data)) is None
+            entity = session.create("Task", dict(data))
+        assert not [op for op in session.recorded_operations
+                    if dict(op.entity_key) == {"id": entity["id"]}]
+        return
+    assert session._create_plain(cls, dict(data)) is None
+    entity = session.create("Task", dict(data))
+    assert entity["name"] == case
+    if case == "entity value":
+        assert entity["parent"] is project
+    if case == "integer key":
+        assert entity["id"] == 12345
+
+
+def test_a_class_with_its_own_constructor_is_built_by_it(session) -> None:
+    calls = []
+    cls = session.types["Task"]
+    original = cls.__init__
+
+    def init(self, *args, **kwargs):
+        calls.append(1)
+        original(self, *args, **kwargs)
+
+    cls.__init__ = init
+    try:
+        assert session._create_plain(cls, {"name": "own"}) is None
+        task = session.create("Task", {"name": "own"})
+    finally:
+        cls.__init__ = original
+    assert calls == [1] and task["name"] == "own"
