@@ -801,8 +801,46 @@ class Session(_IdentityMap, _SessionHelpers):
                 raise
         self.recorded_operations._remove(operations)
         with self._thread_lock, _COLLECTION_PAUSED, self.auto_populating(False), self.operation_recording(False):
-            self._promote_sent(batch)
+            unsettled = batch
+            if self._single_layer and self._fast_keys and all(
+                    payload["action"] == "create" for payload in batch):
+                unsettled = self._settle_answered_creates(batch, results)
+            self._promote_sent(unsettled)
             self._apply_results(batch, results)
+
+    def _settle_answered_creates(self, payloads: List[Dict[str, Any]], results: List[Any]) -> List[Dict[str, Any]]:
+        """Settle the created entities whose answer row holds every value they sent.
+
+        Such an entity's local values would be made remote and then overwritten by the
+        row's (see :meth:`_promote_sent` and :meth:`_apply_results`): they are dropped
+        here instead, and the row is merged as usual. Returns the payloads it did not
+        settle, for the general promotion: an answer without a row, a compound key, an
+        entity with a local value that was not sent, that the row lacks or that is not a
+        plain value.
+        """
+        identity = self._identity
+        dirty = self._dirty
+        plain = _codec.PLAIN_TYPES
+        rest: List[Dict[str, Any]] = []
+        for payload, result in zip(payloads, results):
+            row = result.get("data") if result.__class__ is dict else None
+            key = payload["entity_key"]
+            if row.__class__ is not dict or len(key) != 1 or key[0].__class__ is not str:
+                rest.append(payload)
+                continue
+            entity = identity.get("(%r, [%r])" % (payload["entity_type"], key[0]))
+            local = None if entity is None else entity._local
+            if not local or not local.keys() <= row.keys() or not local.keys() <= payload["entity_data"].keys():
+                rest.append(payload)
+                continue
+            for value in local.values():
+                if value.__class__ not in plain:
+                    rest.append(payload)
+                    break
+            else:
+                local.clear()
+                dirty.pop(id(entity), None)
+        return rest
 
     def _promote_sent(self, payloads: List[Dict[str, Any]]) -> None:
         """Make the local values that were just persisted the entities' remote values."""

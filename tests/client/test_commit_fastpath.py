@@ -482,3 +482,67 @@ def test_removing_committed_operations_keeps_the_others_and_their_states():
     assert operations._state_of("Task", ("2",)) is ftrack_api.symbol.CREATED
     operations._remove([created[0]])  # no longer recorded: nothing happens
     assert list(operations) == [created[2]]
+
+
+def _settled_state(session, entities):
+    return [
+        {
+            "local": dict(entity._local),
+            "remote": {name: value for name, value in entity._remote.items()
+                       if name not in ("id", "name", "description")},
+            "dirty": id(entity) in session._dirty,
+            "state": ftrack_api.inspection.state(entity),
+        }
+        for entity in entities
+    ]
+
+
+def test_settling_answered_creates_gives_the_general_result(session, refs, monkeypatch):
+    settled = []
+    original = type(session)._settle_answered_creates
+
+    def spy(self, payloads, results):
+        rest = original(self, payloads, results)
+        settled.append((len(payloads), len(rest)))
+        return rest
+
+    monkeypatch.setattr(type(session), "_settle_answered_creates", spy)
+    fused = [session.create("Task", _task_values(refs, index)) for index in range(5)]
+    # One entity refers to another entity: its values are not all plain, so the general
+    # promotion settles it.
+    linked = session.create("Task", dict(_task_values(refs, 9), parent=refs["sequence"]))
+    session.commit()
+    assert settled == [(6, 1)]
+    monkeypatch.setattr(type(session), "_settle_answered_creates", lambda self, p, r: p)
+    general = [session.create("Task", _task_values(refs, index)) for index in range(5)]
+    session.commit()
+    assert _settled_state(session, fused) == _settled_state(session, general)
+    for entity in fused:
+        assert entity._local == {} and entity["created_at"] is not None
+        assert entity["project_id"] == refs["project"]["id"]
+    assert linked["parent"] is refs["sequence"] and not linked._local
+    assert not session._dirty
+
+
+def test_a_create_is_left_to_the_general_promotion_when_its_row_does_not_cover_it(session, refs):
+    task = session.create("Task", _task_values(refs, 1))
+    key = task["id"]
+    payload = {"action": "create", "entity_type": "Task", "entity_key": [key],
+               "entity_data": dict(task._local, __entity_type__="Task")}
+    row = {"__entity_type__": "Task", **task._local}
+    short = {name: value for name, value in row.items() if name != "description"}
+    sent_less = dict(payload, entity_data={n: v for n, v in payload["entity_data"].items()
+                                           if n != "description"})
+    compound = dict(payload, entity_key=[key, "other"])
+    cases = [
+        ([payload], [{"action": "create"}]),          # an answer without a row
+        ([payload], [{"action": "create", "data": short}]),  # the row lacks a local value
+        ([sent_less], [{"action": "create", "data": row}]),  # a local value was not sent
+        ([compound], [{"action": "create", "data": row}]),   # a compound key
+    ]
+    for payloads, results in cases:
+        assert session._settle_answered_creates(payloads, results) == payloads
+        assert task._local["description"] == "number 1" and id(task) in session._dirty
+    assert session._settle_answered_creates([payload], [{"action": "create", "data": row}]) == []
+    assert task._local == {} and id(task) not in session._dirty
+    session.rollback()
