@@ -85,35 +85,33 @@ def test_queries_and_updates_in_the_batch_see_the_queued_creates(world: Dict[str
     assert [row["name"] for row in page].count("renamed") == 1
 
 
-def test_a_duplicate_in_a_written_chunk_is_reported_before_a_later_error(world: Dict[str, Any]) -> None:
+CHUNK = _database.INSERT_CHUNK
+
+
+@pytest.mark.parametrize("duplicate, failing, reported", [
+    (3, MANY, "DuplicateEntryError"),  # its chunk was written long before the failure
+    (CHUNK + 2, 2 * CHUNK + 5, "DuplicateEntryError"),  # its chunk is being written
+    (2 * CHUNK + 40, 2 * CHUNK + 50, "DuplicateEntryError"),  # still queued
+    (MANY - 1, 2, "ValidationError"),  # the failure comes first
+], ids=["written", "being-written", "queued", "failure-first"])
+def test_the_first_error_of_the_batch_is_the_one_reported(world: Dict[str, Any], duplicate: int,
+                                                          failing: int, reported: str) -> None:
     api = world["api"]
     project = api.project()
     kept = api.create("Shot", name="kept", parent=api.ref(project))
     before = _count(api, "select id from Shot")
-    creates = [_create("Shot", name=f"d{index}", parent_id=project["id"]) for index in range(MANY)]
-    creates[3] = _create("Shot", id=kept["id"], name="again", parent_id=project["id"])
-    # An operation much later fails by itself: the duplicate, earlier, is what a row-by-row
-    # batch stops at.
-    creates.append(_create("Shot", name="bad", parent_id=project["id"], no_such_attribute=1))
+    creates = [_create("Shot", name=f"d{index}", parent_id=project["id"])
+               for index in range(MANY + 1)]
+    creates[duplicate] = _create("Shot", id=kept["id"], name="again", parent_id=project["id"])
+    creates[failing] = _create("Shot", name="bad", parent_id=project["id"], no_such_attribute=1)
     body = api.call(creates)
-    assert body["exception"] == "DuplicateEntryError"
-    assert body["content"] == _database.duplicate_message("Shot", kept["id"])
+    assert body["exception"] == reported
+    if reported == "DuplicateEntryError":
+        assert body["content"] == _database.duplicate_message("Shot", kept["id"])
+    else:
+        assert "no_such_attribute" in body["content"]
     assert _count(api, "select id from Shot") == before  # every chunk rolled back
     assert api.rows(f'select name from Shot where id is "{kept["id"]}"')[0]["name"] == "kept"
-
-
-def test_an_earlier_error_wins_over_a_later_duplicate(world: Dict[str, Any]) -> None:
-    api = world["api"]
-    project = api.project()
-    kept = api.create("Shot", name="kept", parent=api.ref(project))
-    before = _count(api, "select id from Shot")
-    creates = [_create("Shot", name=f"e{index}", parent_id=project["id"]) for index in range(MANY)]
-    creates[2] = _create("Shot", name="bad", parent_id=project["id"], no_such_attribute=1)
-    creates[-1] = _create("Shot", id=kept["id"], name="again", parent_id=project["id"])
-    body = api.call(creates)
-    assert body["exception"] == "ValidationError"
-    assert "no_such_attribute" in body["content"]
-    assert _count(api, "select id from Shot") == before
 
 
 @pytest.mark.parametrize("first, second", [(5, 9), (5, MANY - 1), (MANY - 3, MANY - 1)],
