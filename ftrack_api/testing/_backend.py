@@ -304,16 +304,18 @@ class Backend:
                 if self.api_user in self._pending_keys:  # LocalServer.api_key follows a reset
                     self.api_key = self._pending_keys[self.api_user]
             except BaseException:
+                earlier: Optional[DuplicateEntryError] = None
                 try:
                     # A create queued before the failing operation whose key exists is
                     # the error a row-by-row batch would have stopped at.
                     self.db.write_pending()
-                except DuplicateEntryError as earlier:
-                    self.db.rollback()
-                    raise earlier from None
-                except Exception:  # pragma: no cover - the first error is the one to report
+                except DuplicateEntryError as error:
+                    earlier = error
+                except BaseException:  # pragma: no cover - the first error is reported
                     pass
                 self.db.rollback()
+                if earlier is not None:
+                    raise earlier from None
                 raise
             finally:
                 self._pending_keys.clear()

@@ -232,7 +232,7 @@ class Database:
             raise
         params, self._pending, self._pending_rows = self._pending, [], 0
         inserter = self._inserter
-        if inserter is None:
+        if inserter is None or not inserter.alive():
             inserter = self._inserter = _Inserter(self._conn)
         self._inflight = inserter.start(params)
 
@@ -451,8 +451,8 @@ class _Inserter:
     """The thread that writes the queued rows of pipelined batches.
 
     SQLite executes a statement without holding the interpreter lock, so the rows of one
-    chunk are written while the request's thread prepares the next chunk: on two cores a
-    batch of creates costs about the larger of the two instead of their sum.
+    chunk are written while the request's thread prepares the next chunk: on two cores
+    the two overlap. A thread that has ended (it only ends when stopped) is replaced.
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -472,6 +472,9 @@ class _Inserter:
         self._jobs.put(job)
         job.started.wait()
         return job
+
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
     def stop(self) -> None:
         self._jobs.put(None)

@@ -179,3 +179,21 @@ def test_the_insert_thread_ends_with_the_server(tmp_path: Any) -> None:
         api.ok([_create("Shot", name=f"t{index}", parent_id=project["id"]) for index in range(MANY)])
         assert len(threads()) == before + 1
     assert len(threads()) == before
+
+
+def test_an_ended_insert_thread_is_replaced(tmp_path: Any) -> None:
+    db = _database.Database(str(tmp_path / "ended.sqlite"))
+    used = []
+    try:
+        for batch in range(2):
+            db.begin(pipelined=True)
+            for index in range(2 * _database.INSERT_CHUNK + 1):
+                db.insert_new("Context", f"{batch}-{index}", "Shot", {"id": f"{batch}-{index}"})
+            db.commit()
+            used.append(db._inserter)
+            assert used[-1] is not None and used[-1].alive()
+            used[-1].stop()  # as if the thread had ended
+        assert used[0] is not used[1]
+        assert db.count() == 2 * (2 * _database.INSERT_CHUNK + 1)
+    finally:
+        db.close()
