@@ -584,9 +584,15 @@ class Session(_IdentityMap, _SessionHelpers):
                 return None
         defaults, _scalars, key_name = plan
         local: Dict[str, Any] = {}
-        for name, default in defaults:
+        for name, attribute in defaults:
             if name not in data:
-                local[name] = _new_uid() if default is _new_uid else default
+                # Read each time, as the general path does (a default can be replaced).
+                default = attribute.default_value
+                if default is _new_uid:
+                    default = _new_uid()
+                elif default.__class__ not in immutable:
+                    return None  # a callable, unset or mutable default: the general path
+                local[name] = default
         local.update(data)
         value = local.get(key_name)
         if value.__class__ is not str:
@@ -814,9 +820,10 @@ class Session(_IdentityMap, _SessionHelpers):
         Such an entity's local values would be made remote and then overwritten by the
         row's (see :meth:`_promote_sent` and :meth:`_apply_results`): they are dropped
         here instead, and the row is merged as usual. Returns the payloads it did not
-        settle, for the general promotion: an answer without a row, a compound key, an
-        entity with a local value that was not sent, that the row lacks or that is not a
-        plain value.
+        settle, for the general promotion: an answer without a row, a row of another
+        entity type or key (the server answered a subtype), a compound key, an entity
+        with a local value that was not sent, that the row lacks or that is not a plain
+        value.
         """
         identity = self._identity
         dirty = self._dirty
@@ -828,9 +835,15 @@ class Session(_IdentityMap, _SessionHelpers):
             if row.__class__ is not dict or len(key) != 1 or key[0].__class__ is not str:
                 rest.append(payload)
                 continue
-            entity = identity.get("(%r, [%r])" % (payload["entity_type"], key[0]))
+            entity_type = payload["entity_type"]
+            entity = identity.get("(%r, [%r])" % (entity_type, key[0]))
             local = None if entity is None else entity._local
-            if not local or not local.keys() <= row.keys() or not local.keys() <= payload["entity_data"].keys():
+            if (not local or row.get("__entity_type__") != entity_type
+                    or row.get(entity.primary_key_attributes[0]) != key[0]
+                    or not local.keys() <= row.keys()
+                    or not local.keys() <= payload["entity_data"].keys()):
+                # (A row of another type or key is merged into another entity: this one
+                # keeps its values as the general promotion makes them.)
                 rest.append(payload)
                 continue
             for value in local.values():

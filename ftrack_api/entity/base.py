@@ -62,8 +62,9 @@ def _plain_create_plan(cls: Any, by_name: Dict[str, Any]) -> Optional[Tuple[Tupl
     """What :meth:`Session.create` needs to build a new *cls* from plain values directly.
 
     Returns ``(defaults, scalars, key name)`` when *cls* has one primary key attribute and
-    every default is a plain scalar's immutable constant or a new id (``_new_uid``, kept
-    as the marker in *defaults*), else None. Worked out once, and again when the attribute
+    every attribute with a default is a plain :class:`~ftrack_api.attribute.ScalarAttribute`
+    (*defaults* lists ``(name, attribute)``; the caller reads each default when it creates,
+    as the general path does), else None. Worked out once, and again when the attribute
     registry of the class is replaced or resized (as :func:`_construction_plan`).
     """
     cached = cls.__dict__.get("_ftrack_plain_create")
@@ -72,16 +73,8 @@ def _plain_create_plan(cls: Any, by_name: Dict[str, Any]) -> Optional[Tuple[Tupl
     defaults, scalars = _construction_plan(cls, by_name)
     plan = None
     keys = cls.primary_key_attributes
-    if keys and len(keys) == 1 and keys[0] in scalars:
-        values = []
-        for name, attribute, inline in defaults:
-            default = attribute.default_value
-            if not inline or (default is not _new_uid and (
-                    callable(default) or default.__class__ not in _IMMUTABLE)):
-                break
-            values.append((name, default))
-        else:
-            plan = (tuple(values), scalars, keys[0])
+    if keys and len(keys) == 1 and keys[0] in scalars and all(inline for _n, _a, inline in defaults):
+        plan = (tuple((name, attribute) for name, attribute, _inline in defaults), scalars, keys[0])
     type.__setattr__(cls, "_ftrack_plain_create", (by_name, len(by_name), plan))
     return plan
 

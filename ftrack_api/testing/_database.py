@@ -199,6 +199,9 @@ class Database:
 
     def rollback(self) -> None:
         self.row_writes += 1
+        # A page query of the failed batch may have remembered where a page of rows that
+        # are now back (or gone) ends; a rollback changes neither part of the data stamp.
+        self._cursors.clear()
         self._pipelined = False
         self._discard_pending()
         if self._conn.in_transaction:

@@ -252,3 +252,40 @@ def test_a_class_with_its_own_constructor_is_built_by_it(session) -> None:
     finally:
         cls.__init__ = original
     assert calls == [1] and task["name"] == "own"
+
+
+def test_a_default_replaced_after_the_first_create_is_used(session, monkeypatch) -> None:
+    session.create("Task", {"name": "first"})  # the one-step plan of Task is worked out here
+    attribute = session.types["Task"].attributes.get("name")
+    monkeypatch.setattr(attribute, "default_value", "DEFAULT-NAME")
+    constant = session.create("Task", {})
+    monkeypatch.setattr(attribute, "default_value", lambda entity: "FROM-CALLABLE")
+    computed = session.create("Task", {})
+    operations = {dict(op.entity_key)["id"]: op.entity_data for op in session.recorded_operations}
+    assert constant["name"] == operations[constant["id"]]["name"] == "DEFAULT-NAME"
+    assert computed["name"] == operations[computed["id"]]["name"] == "FROM-CALLABLE"
+    session.rollback()
+
+
+def test_a_create_answered_with_a_subtype_keeps_its_values(session, project, monkeypatch) -> None:
+    category = session.query("ListCategory").first()
+    data = {"name": "L", "project_id": project[0]["id"], "category_id": category["id"]}
+    answered = []
+    original = type(session)._call
+
+    def spy(self, payloads, idempotent=None):
+        results = original(self, payloads, idempotent)
+        answered.extend(result["data"]["__entity_type__"] for result in results)
+        return results
+
+    monkeypatch.setattr(type(session), "_call", spy)
+    created = session.create("List", dict(data))
+    session.commit()
+    assert answered == ["TypedContextList"]  # the server stores a List of the default kind
+    assert created["name"] == "L" and created["id"]
+    assert session.get("TypedContextList", created["id"])["name"] == "L"
+    monkeypatch.setattr(type(session), "_settle_answered_creates", lambda self, p, r: p)
+    general = session.create("List", dict(data, name="G"))
+    session.commit()
+    assert sorted(created._remote) == sorted(general._remote)
+    assert created._local == general._local == {}

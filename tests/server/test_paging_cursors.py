@@ -119,3 +119,21 @@ def test_single_sql_serialised_pages_are_encoded_inline_and_identically() -> Non
     assert not _cheap_to_encode([page, page]) and not _cheap_to_encode([{"a": 1}])
     assert not _cheap_to_encode({"exception": "ServerError"})
     assert _encode([page]) == b"[" + page.encode() + b"]"
+
+
+def test_a_page_position_remembered_in_a_failed_batch_is_forgotten(paged: Dict[str, Any]) -> None:
+    api = paged["api"]
+    project = api.project("rolled-back-cursor")
+    shots = api.ok([{"action": "create", "entity_type": "Shot",
+                     "entity_data": {"__entity_type__": "Shot", "name": f"rb{i}",
+                                     "parent_id": project["id"]}} for i in range(5)])
+    expression = f'select name from Shot where parent_id is "{project["id"]}"'
+    body = api.call([
+        {"action": "delete", "entity_type": "Shot", "entity_key": [shots[0]["data"]["id"]]},
+        {"action": "query", "expression": f"{expression} limit 3"},  # remembers where it ends
+        {"action": "update", "entity_type": "Shot", "entity_key": ["no-such-shot"],
+         "entity_data": {"__entity_type__": "Shot", "name": "x"}},
+    ])
+    assert body["exception"] == "NotFoundError"  # the batch, the delete included, rolled back
+    page = api.query(f"{expression} offset 3 limit 3")["data"]
+    assert [row["name"] for row in page] == ["rb3", "rb4"]
