@@ -323,8 +323,7 @@ class Database:
         return out
 
     def insert(self, fam: str, key: str, type_id: str, data: Dict[str, Any]) -> None:
-        self.conn.execute("INSERT INTO entity (fam, k, type, data) VALUES (?, ?, ?, ?)",
-                          (fam, key, type_id, _json.dumps(data)))
+        self.conn.execute(_INSERT_ONE, (fam, key, type_id, _json.dumps(data)))
 
     def insert_new(self, fam: str, key: str, type_id: str, data: Dict[str, Any]) -> bool:
         """Insert a row unless ``(fam, key)`` exists; return whether it was inserted.
